@@ -8,7 +8,8 @@ use crate::Manifest;
 /// The canonical JSON text of a manifest: object keys sorted, no insignificant whitespace.
 /// Two manifests with the same meaning-bearing content have the same canonical text.
 pub fn canonical_json(manifest: &Manifest) -> String {
-    let value = serde_json::to_value(manifest).expect("a manifest serialises: its map keys are strings");
+    let value =
+        serde_json::to_value(manifest).expect("a manifest serialises: its map keys are strings");
     sorted(value).to_string()
 }
 

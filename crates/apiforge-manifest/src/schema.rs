@@ -14,7 +14,10 @@ pub fn json_schema() -> Value {
             "$id".into(),
             Value::String("https://smartapiforge.dev/schemas/manifest.schema.json".into()),
         );
-        map.insert("title".into(), Value::String("SmartAPIForge manifest".into()));
+        map.insert(
+            "title".into(),
+            Value::String("SmartAPIForge manifest".into()),
+        );
     }
     schema
 }

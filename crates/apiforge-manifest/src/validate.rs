@@ -38,7 +38,8 @@ impl ValidManifest {
 
     /// Pretty JSON for people (keys in contract order).
     pub fn to_pretty_json(&self) -> String {
-        serde_json::to_string_pretty(&self.0).expect("a manifest serialises: its map keys are strings")
+        serde_json::to_string_pretty(&self.0)
+            .expect("a manifest serialises: its map keys are strings")
     }
 }
 
@@ -85,7 +86,9 @@ pub enum ValidationError {
         name: String,
     },
     /// A relation points at no declared entity.
-    #[error("{location}: relation target `{target}` is not an entity of this manifest (entities: {known})")]
+    #[error(
+        "{location}: relation target `{target}` is not an entity of this manifest (entities: {known})"
+    )]
     UnknownTarget {
         /// The relation's location.
         location: String,
@@ -169,9 +172,18 @@ impl Manifest {
         // has_many → belongs_to
         let mut missing_belongs: Vec<(String, Relation)> = Vec::new();
         for entity in &self.entities {
-            for relation in entity.relations.iter().filter(|r| r.kind == RelationKind::HasMany) {
-                let Some(child) = self.entity(&relation.target) else { continue };
-                let role = relation.name.clone().unwrap_or_else(|| default_role(&entity.name));
+            for relation in entity
+                .relations
+                .iter()
+                .filter(|r| r.kind == RelationKind::HasMany)
+            {
+                let Some(child) = self.entity(&relation.target) else {
+                    continue;
+                };
+                let role = relation
+                    .name
+                    .clone()
+                    .unwrap_or_else(|| default_role(&entity.name));
                 let exists = child.relations.iter().any(|r| {
                     r.kind == RelationKind::BelongsTo
                         && r.target == entity.name
@@ -197,9 +209,18 @@ impl Manifest {
         // belongs_to → has_many
         let mut missing_many: Vec<(String, Relation)> = Vec::new();
         for entity in &self.entities {
-            for relation in entity.relations.iter().filter(|r| r.kind == RelationKind::BelongsTo) {
-                let Some(parent) = self.entity(&relation.target) else { continue };
-                let role = relation.name.clone().unwrap_or_else(|| default_role(&parent.name));
+            for relation in entity
+                .relations
+                .iter()
+                .filter(|r| r.kind == RelationKind::BelongsTo)
+            {
+                let Some(parent) = self.entity(&relation.target) else {
+                    continue;
+                };
+                let role = relation
+                    .name
+                    .clone()
+                    .unwrap_or_else(|| default_role(&parent.name));
                 let exists = parent.relations.iter().any(|r| {
                     r.kind == RelationKind::HasMany
                         && r.target == entity.name
@@ -224,7 +245,9 @@ impl Manifest {
         // many_to_many declared on both sides → keep the first declaration.
         let mut seen: BTreeSet<(String, String)> = BTreeSet::new();
         for name in &entity_names {
-            let Some(entity) = self.entities.iter_mut().find(|e| &e.name == name) else { continue };
+            let Some(entity) = self.entities.iter_mut().find(|e| &e.name == name) else {
+                continue;
+            };
             entity.relations.retain(|r| {
                 if r.kind != RelationKind::ManyToMany || r.name.is_some() {
                     return true;
@@ -256,8 +279,12 @@ fn check(manifest: &Manifest) -> Vec<ValidationError> {
     let known: Vec<&str> = manifest.entities.iter().map(|e| e.name.as_str()).collect();
     let mut names = BTreeSet::new();
     for entity in &manifest.entities {
-        if !names.insert(entity.name.to_lowercase()) || !names.insert(format!("plural:{}", entity.plural)) {
-            errors.push(ValidationError::DuplicateEntity { name: entity.name.clone() });
+        if !names.insert(entity.name.to_lowercase())
+            || !names.insert(format!("plural:{}", entity.plural))
+        {
+            errors.push(ValidationError::DuplicateEntity {
+                name: entity.name.clone(),
+            });
         }
     }
     let roles = manifest.auth.roles();
@@ -293,7 +320,10 @@ fn check_entity(
         errors.push(bad_name(&at, "plural", &entity.plural, false));
     }
     if entity.fields.is_empty()
-        && !entity.relations.iter().any(|r| r.kind == RelationKind::BelongsTo)
+        && !entity
+            .relations
+            .iter()
+            .any(|r| r.kind == RelationKind::BelongsTo)
     {
         errors.push(ValidationError::BadConstraint {
             location: at.clone(),
@@ -305,12 +335,23 @@ fn check_entity(
         let location = format!("{at}, field `{}`", field.name);
         check_field(field, &location, errors);
         if !columns.insert(field.name.clone()) {
-            errors.push(ValidationError::DuplicateField { location: at.clone(), name: field.name.clone() });
+            errors.push(ValidationError::DuplicateField {
+                location: at.clone(),
+                name: field.name.clone(),
+            });
         }
-        if field.name == "id" && !matches!(field.ty, FieldType::Integer | FieldType::Uuid | FieldType::String) {
+        if field.name == "id"
+            && !matches!(
+                field.ty,
+                FieldType::Integer | FieldType::Uuid | FieldType::String
+            )
+        {
             errors.push(ValidationError::BadConstraint {
                 location,
-                detail: format!("the primary key `id` must be integer, uuid or string, not {}", field.ty.as_str()),
+                detail: format!(
+                    "the primary key `id` must be integer, uuid or string, not {}",
+                    field.ty.as_str()
+                ),
             });
         }
     }
@@ -340,7 +381,10 @@ fn check_entity(
             RelationKind::BelongsTo => {
                 let column = format!("{}_id", relation.role_name(&target.plural));
                 if !columns.insert(column.clone()) {
-                    errors.push(ValidationError::DuplicateField { location: at.clone(), name: column });
+                    errors.push(ValidationError::DuplicateField {
+                        location: at.clone(),
+                        name: column,
+                    });
                 }
                 if relation.required && target.name == entity.name {
                     errors.push(ValidationError::BadRelation {
@@ -350,7 +394,10 @@ fn check_entity(
                 }
             }
             RelationKind::HasMany => {
-                let role = relation.name.clone().unwrap_or_else(|| default_role(&entity.name));
+                let role = relation
+                    .name
+                    .clone()
+                    .unwrap_or_else(|| default_role(&entity.name));
                 let mirrored = target.relations.iter().any(|r| {
                     r.kind == RelationKind::BelongsTo
                         && r.target == entity.name
@@ -359,7 +406,10 @@ fn check_entity(
                 if !mirrored {
                     errors.push(ValidationError::BadRelation {
                         location,
-                        detail: format!("`{}` has no belongs_to `{role}` back to `{}`", target.name, entity.name),
+                        detail: format!(
+                            "`{}` has no belongs_to `{role}` back to `{}`",
+                            target.name, entity.name
+                        ),
                     });
                 }
             }
@@ -373,7 +423,8 @@ fn check_entity(
                 if !link_segments.insert(relation.role_name(&target.plural)) {
                     errors.push(ValidationError::BadRelation {
                         location: location.clone(),
-                        detail: "two many-to-many links share one name; give one of them a `name`".into(),
+                        detail: "two many-to-many links share one name; give one of them a `name`"
+                            .into(),
                     });
                 }
                 let mut link_columns: BTreeSet<String> = [
@@ -385,7 +436,10 @@ fn check_entity(
                     let field_at = format!("{location}, link field `{}`", field.name);
                     check_field(field, &field_at, errors);
                     if !link_columns.insert(field.name.clone()) {
-                        errors.push(ValidationError::DuplicateField { location: location.clone(), name: field.name.clone() });
+                        errors.push(ValidationError::DuplicateField {
+                            location: location.clone(),
+                            name: field.name.clone(),
+                        });
                     }
                 }
             }
@@ -396,7 +450,9 @@ fn check_entity(
         if !manifest.auth.is_enabled() {
             errors.push(ValidationError::BadPermission {
                 location,
-                detail: "permissions need `auth: {\"kind\": \"jwt\", …}`; turn auth on or drop them".into(),
+                detail:
+                    "permissions need `auth: {\"kind\": \"jwt\", …}`; turn auth on or drop them"
+                        .into(),
             });
             continue;
         }
@@ -410,7 +466,10 @@ fn check_entity(
             if !manifest.auth.roles().contains(role) {
                 errors.push(ValidationError::BadPermission {
                     location: location.clone(),
-                    detail: format!("role `{role}` is not declared in `auth.roles` ({})", manifest.auth.roles().join(", ")),
+                    detail: format!(
+                        "role `{role}` is not declared in `auth.roles` ({})",
+                        manifest.auth.roles().join(", ")
+                    ),
                 });
             }
         }
@@ -418,14 +477,19 @@ fn check_entity(
 }
 
 fn check_field(field: &Field, location: &str, errors: &mut Vec<ValidationError>) {
-    let constraint = |detail: String| ValidationError::BadConstraint { location: location.to_owned(), detail };
+    let constraint = |detail: String| ValidationError::BadConstraint {
+        location: location.to_owned(),
+        detail,
+    };
     if !is_field_name(&field.name) {
         errors.push(bad_name(location, "field", &field.name, false));
     }
     let ty = field.ty.as_str();
     if field.ty == FieldType::Enum {
         if field.values.is_empty() {
-            errors.push(ValidationError::EmptyEnum { location: location.to_owned() });
+            errors.push(ValidationError::EmptyEnum {
+                location: location.to_owned(),
+            });
         }
         let mut seen = BTreeSet::new();
         for value in &field.values {
@@ -436,10 +500,14 @@ fn check_field(field: &Field, location: &str, errors: &mut Vec<ValidationError>)
             }
         }
     } else if !field.values.is_empty() {
-        errors.push(constraint(format!("`values` only applies to enum fields, not {ty}; set `type: \"enum\"` or drop them")));
+        errors.push(constraint(format!(
+            "`values` only applies to enum fields, not {ty}; set `type: \"enum\"` or drop them"
+        )));
     }
     if (field.min.is_some() || field.max.is_some()) && !field.ty.is_numeric() {
-        errors.push(constraint(format!("`min`/`max` apply to integer, number and decimal fields, not {ty}")));
+        errors.push(constraint(format!(
+            "`min`/`max` apply to integer, number and decimal fields, not {ty}"
+        )));
     }
     if let (Some(min), Some(max)) = (field.min, field.max)
         && min > max
@@ -449,28 +517,46 @@ fn check_field(field: &Field, location: &str, errors: &mut Vec<ValidationError>)
     if field.ty == FieldType::Integer {
         for bound in [field.min, field.max].into_iter().flatten() {
             if bound.fract() != 0.0 {
-                errors.push(constraint(format!("bound {bound} of an integer field must be a whole number")));
+                errors.push(constraint(format!(
+                    "bound {bound} of an integer field must be a whole number"
+                )));
             }
         }
     }
     if (field.min_length.is_some() || field.max_length.is_some()) && !field.ty.is_textual() {
-        errors.push(constraint(format!("`min_length`/`max_length` apply to text fields, not {ty}")));
+        errors.push(constraint(format!(
+            "`min_length`/`max_length` apply to text fields, not {ty}"
+        )));
     }
     if let (Some(min), Some(max)) = (field.min_length, field.max_length)
         && min > max
     {
-        errors.push(constraint(format!("min_length {min} is greater than max_length {max}")));
+        errors.push(constraint(format!(
+            "min_length {min} is greater than max_length {max}"
+        )));
     }
     if field.max_length == Some(0) {
-        errors.push(constraint("max_length 0 allows no value at all; remove it or raise it".into()));
+        errors.push(constraint(
+            "max_length 0 allows no value at all; remove it or raise it".into(),
+        ));
     }
     if let Some(pattern) = &field.pattern {
         if !matches!(field.ty, FieldType::String | FieldType::Text) {
-            errors.push(constraint(format!("`pattern` applies to string and text fields, not {ty}")));
+            errors.push(constraint(format!(
+                "`pattern` applies to string and text fields, not {ty}"
+            )));
         }
         if let Err(error) = regex::Regex::new(pattern) {
-            let first_line = error.to_string().lines().last().unwrap_or_default().trim().to_owned();
-            errors.push(constraint(format!("pattern `{pattern}` is not a valid regular expression ({first_line})")));
+            let first_line = error
+                .to_string()
+                .lines()
+                .last()
+                .unwrap_or_default()
+                .trim()
+                .to_owned();
+            errors.push(constraint(format!(
+                "pattern `{pattern}` is not a valid regular expression ({first_line})"
+            )));
         }
     }
     if let Some(default) = &field.default
@@ -491,17 +577,32 @@ fn check_default(field: &Field, default: &Value) -> Result<(), String> {
     match (field.ty, default) {
         (FieldType::Json, _) => Ok(()),
         (FieldType::Boolean, Value::Bool(_)) => Ok(()),
-        (FieldType::Integer, Value::Number(n)) if n.is_i64() || n.is_u64() => in_bounds(n.as_f64().unwrap_or(0.0)),
-        (FieldType::Number | FieldType::Decimal, Value::Number(n)) => in_bounds(n.as_f64().unwrap_or(0.0)),
+        (FieldType::Integer, Value::Number(n)) if n.is_i64() || n.is_u64() => {
+            in_bounds(n.as_f64().unwrap_or(0.0))
+        }
+        (FieldType::Number | FieldType::Decimal, Value::Number(n)) => {
+            in_bounds(n.as_f64().unwrap_or(0.0))
+        }
         (FieldType::Enum, Value::String(s)) if field.values.contains(s) => Ok(()),
-        (FieldType::Enum, _) => Err(format!("is not one of the values ({})", field.values.join(", "))),
+        (FieldType::Enum, _) => Err(format!(
+            "is not one of the values ({})",
+            field.values.join(", ")
+        )),
         (
-            FieldType::String | FieldType::Text | FieldType::Email | FieldType::Url | FieldType::Uuid
-            | FieldType::Date | FieldType::Datetime | FieldType::Time,
+            FieldType::String
+            | FieldType::Text
+            | FieldType::Email
+            | FieldType::Url
+            | FieldType::Uuid
+            | FieldType::Date
+            | FieldType::Datetime
+            | FieldType::Time,
             Value::String(text),
         ) => {
             let chars = u32::try_from(text.chars().count()).unwrap_or(u32::MAX);
-            if field.min_length.is_some_and(|min| chars < min) || field.max_length.is_some_and(|max| chars > max) {
+            if field.min_length.is_some_and(|min| chars < min)
+                || field.max_length.is_some_and(|max| chars > max)
+            {
                 Err("length is outside min_length/max_length".into())
             } else {
                 Ok(())
@@ -513,9 +614,21 @@ fn check_default(field: &Field, default: &Value) -> Result<(), String> {
 
 fn bad_name(location: &str, kind: &'static str, name: &str, pascal: bool) -> ValidationError {
     let (expected, suggestion) = if pascal {
-        ("PascalCase ASCII letters and digits", crate::sanitize::entity_name(name))
+        (
+            "PascalCase ASCII letters and digits",
+            crate::sanitize::entity_name(name),
+        )
     } else {
-        ("snake_case ASCII (a-z, 0-9, _), starting with a letter", crate::sanitize::field_name(name))
+        (
+            "snake_case ASCII (a-z, 0-9, _), starting with a letter",
+            crate::sanitize::field_name(name),
+        )
     };
-    ValidationError::BadName { location: location.to_owned(), kind, name: name.to_owned(), expected, suggestion }
+    ValidationError::BadName {
+        location: location.to_owned(),
+        kind,
+        name: name.to_owned(),
+        expected,
+        suggestion,
+    }
 }

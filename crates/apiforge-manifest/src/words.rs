@@ -62,7 +62,11 @@ mod tests {
     fn check(input: &str, expect_entity: &str, expect_table: &str) {
         let entity = entity_name(input);
         assert_eq!(entity, expect_entity, "entity name of {input:?}");
-        assert_eq!(table_name(&entity), expect_table, "table name of {entity:?}");
+        assert_eq!(
+            table_name(&entity),
+            expect_table,
+            "table name of {entity:?}"
+        );
     }
 
     #[test]

@@ -19,10 +19,14 @@ pub enum PlanError {
     #[error("the prompt contains binary data (control characters); pass plain text")]
     BinaryPrompt,
     /// The prompt names nothing the planner can turn into a resource.
-    #[error("found no resource in the prompt; name the things the API manages, e.g. \"products with a name and a price\"")]
+    #[error(
+        "found no resource in the prompt; name the things the API manages, e.g. \"products with a name and a price\""
+    )]
     NothingToPlan,
     /// The CSV bytes are not UTF-8 text.
-    #[error("the CSV file is not UTF-8 text (is it binary or a spreadsheet?); export it as CSV UTF-8")]
+    #[error(
+        "the CSV file is not UTF-8 text (is it binary or a spreadsheet?); export it as CSV UTF-8"
+    )]
     CsvNotText,
     /// No header row.
     #[error("the CSV file is empty; it needs a header row naming the columns")]

@@ -10,6 +10,7 @@
 
 mod csv_import;
 mod error;
+pub mod eval;
 mod prompt;
 
 pub use csv_import::plan_csv;
@@ -26,7 +27,10 @@ pub fn check_prompt(prompt: &str) -> Result<(), PlanError> {
     }
     let chars = prompt.chars().count();
     if chars > MAX_PROMPT_CHARS {
-        return Err(PlanError::PromptTooLong { chars, max: MAX_PROMPT_CHARS });
+        return Err(PlanError::PromptTooLong {
+            chars,
+            max: MAX_PROMPT_CHARS,
+        });
     }
     if prompt
         .chars()
