@@ -21,3 +21,42 @@ pub fn json_schema() -> Value {
     }
     schema
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn check(instance: Value, expect_valid: bool) {
+        let validator = jsonschema::validator_for(&json_schema()).expect("the schema compiles");
+        assert_eq!(validator.is_valid(&instance), expect_valid, "{instance}");
+    }
+
+    #[test]
+    fn schema_accepts_manifests_and_rejects_wrong_shapes() {
+        let manifest = json!({
+            "name": "helpdesk", "title": "Helpdesk API",
+            "auth": { "kind": "jwt", "roles": ["agent", "admin"] },
+            "entities": [
+                { "name": "Agent", "plural": "agents", "fields": [{ "name": "name", "type": "string" }] },
+                { "name": "Ticket", "plural": "tickets",
+                  "fields": [
+                    { "name": "subject", "type": "string", "min_length": 1, "max_length": 200 },
+                    { "name": "status", "type": "enum", "values": ["open", "closed"], "default": "open" }
+                  ],
+                  "relations": [{ "kind": "belongs_to", "target": "Agent", "required": false }],
+                  "permissions": { "delete": ["admin"] } }
+            ]
+        });
+        check(manifest.clone(), true);
+        let mut unknown_key = manifest.clone();
+        unknown_key["entities"][0]["colour"] = json!("red");
+        check(unknown_key, false);
+        let mut bad_type = manifest.clone();
+        bad_type["entities"][0]["fields"][0]["type"] = json!("varchar");
+        check(bad_type, false);
+        let mut bad_auth = manifest;
+        bad_auth["auth"] = json!({ "kind": "oauth" });
+        check(bad_auth, false);
+    }
+}

@@ -608,7 +608,7 @@ fn check_default(field: &Field, default: &Value) -> Result<(), String> {
                 Ok(())
             }
         }
-        _ => Err(format!("is not a {} value", field.ty.as_str())),
+        _ => Err(format!("is not a valid {} value", field.ty.as_str())),
     }
 }
 
@@ -630,5 +630,273 @@ fn bad_name(location: &str, kind: &'static str, name: &str, pascal: bool) -> Val
         name: name.to_owned(),
         expected,
         suggestion,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Auth, Operation};
+    use serde_json::json;
+
+    fn manifest(entities: Value) -> Manifest {
+        serde_json::from_value(json!({ "name": "shop", "title": "Shop API", "entities": entities }))
+            .expect("manifest JSON of the right shape")
+    }
+
+    /// Validates `entities`; `expect` is the list of error messages (empty: valid).
+    fn check(entities: Value, expect: &[&str]) {
+        let result = manifest(entities).validate();
+        let messages: Vec<String> = match &result {
+            Ok(_) => Vec::new(),
+            Err(errors) => errors.0.iter().map(ToString::to_string).collect(),
+        };
+        assert_eq!(messages, expect);
+    }
+
+    fn book(extra_fields: Value) -> Value {
+        let mut fields = vec![json!({ "name": "title", "type": "string" })];
+        if let Value::Array(extra) = extra_fields {
+            fields.extend(extra);
+        }
+        json!({ "name": "Book", "plural": "books", "fields": fields })
+    }
+
+    #[test]
+    fn a_minimal_manifest_is_valid() {
+        check(json!([book(json!([]))]), &[]);
+    }
+
+    #[test]
+    fn names_must_be_canonical() {
+        check(
+            json!([{ "name": "book item", "plural": "Book Items", "fields": [{ "name": "Title", "type": "string" }] }]),
+            &[
+                "entity `book item`: entity name `book item` is not valid; use PascalCase ASCII letters and digits (e.g. `BookItem`)",
+                "entity `book item`: plural name `Book Items` is not valid; use snake_case ASCII (a-z, 0-9, _), starting with a letter (e.g. `book_items`)",
+                "entity `book item`, field `Title`: field name `Title` is not valid; use snake_case ASCII (a-z, 0-9, _), starting with a letter (e.g. `title`)",
+            ],
+        );
+    }
+
+    #[test]
+    fn duplicates() {
+        check(
+            json!([
+                book(json!([{ "name": "title", "type": "text" }])),
+                book(json!([]))
+            ]),
+            &[
+                "entity `Book` is declared twice (by name or plural); rename one of them",
+                "entity `Book`: `title` is declared twice; field and foreign-key names must be unique",
+            ],
+        );
+        check(
+            json!([
+                { "name": "Author", "plural": "authors", "fields": [{ "name": "name", "type": "string" }] },
+                { "name": "Book", "plural": "books", "fields": [{ "name": "author_id", "type": "integer" }],
+                  "relations": [{ "kind": "belongs_to", "target": "Author" }] }
+            ]),
+            &[
+                "entity `Book`: `author_id` is declared twice; field and foreign-key names must be unique",
+            ],
+        );
+    }
+
+    #[test]
+    fn unknown_relation_target() {
+        check(
+            json!([{ "name": "Book", "plural": "books", "fields": [{ "name": "title", "type": "string" }],
+                     "relations": [{ "kind": "belongs_to", "target": "Author" }] }]),
+            &[
+                "entity `Book`, relation to `Author`: relation target `Author` is not an entity of this manifest (entities: Book)",
+            ],
+        );
+    }
+
+    #[test]
+    fn enums() {
+        check(
+            json!([book(json!([{ "name": "status", "type": "enum" }]))]),
+            &["entity `Book`, field `status`: enum field has no `values`; list the allowed values"],
+        );
+        check(
+            json!([book(
+                json!([{ "name": "status", "type": "enum", "values": ["a", "a", " "] }])
+            )]),
+            &[
+                "entity `Book`, field `status`: enum value `a` is listed twice",
+                "entity `Book`, field `status`: an enum value is empty",
+            ],
+        );
+        check(
+            json!([book(
+                json!([{ "name": "kind", "type": "string", "values": ["a"] }])
+            )]),
+            &[
+                "entity `Book`, field `kind`: `values` only applies to enum fields, not string; set `type: \"enum\"` or drop them",
+            ],
+        );
+    }
+
+    #[test]
+    fn constraints() {
+        check(
+            json!([book(json!([
+                { "name": "pages", "type": "integer", "min": 10, "max": 1.5 },
+                { "name": "isbn", "type": "string", "min_length": 13, "max_length": 10, "pattern": "([0-9]" },
+                { "name": "price", "type": "decimal", "min_length": 1 },
+                { "name": "ok", "type": "boolean", "min": 0 },
+                { "name": "code", "type": "string", "max_length": 0 }
+            ]))]),
+            &[
+                "entity `Book`, field `pages`: min 10 is greater than max 1.5",
+                "entity `Book`, field `pages`: bound 1.5 of an integer field must be a whole number",
+                "entity `Book`, field `isbn`: min_length 13 is greater than max_length 10",
+                "entity `Book`, field `isbn`: pattern `([0-9]` is not a valid regular expression (error: unclosed group)",
+                "entity `Book`, field `price`: `min_length`/`max_length` apply to text fields, not decimal",
+                "entity `Book`, field `ok`: `min`/`max` apply to integer, number and decimal fields, not boolean",
+                "entity `Book`, field `code`: max_length 0 allows no value at all; remove it or raise it",
+            ],
+        );
+    }
+
+    #[test]
+    fn defaults_must_fit_the_field() {
+        check(
+            json!([book(json!([
+                { "name": "pages", "type": "integer", "default": "ten" },
+                { "name": "rating", "type": "integer", "min": 1, "max": 5, "default": 9 },
+                { "name": "status", "type": "enum", "values": ["draft"], "default": "gone" },
+                { "name": "published", "type": "boolean", "default": false },
+                { "name": "meta", "type": "json", "default": { "a": 1 } }
+            ]))]),
+            &[
+                "entity `Book`, field `pages`: default \"ten\": is not a valid integer value",
+                "entity `Book`, field `rating`: default 9: is outside min/max",
+                "entity `Book`, field `status`: default \"gone\": is not one of the values (draft)",
+            ],
+        );
+    }
+
+    #[test]
+    fn primary_key_types() {
+        check(
+            json!([book(json!([{ "name": "id", "type": "uuid" }]))]),
+            &[],
+        );
+        check(
+            json!([book(json!([{ "name": "id", "type": "date" }]))]),
+            &[
+                "entity `Book`, field `id`: the primary key `id` must be integer, uuid or string, not date",
+            ],
+        );
+    }
+
+    #[test]
+    fn self_reference_must_be_optional() {
+        let employee = |required: bool| {
+            json!([{ "name": "Employee", "plural": "employees", "fields": [{ "name": "name", "type": "string" }],
+                     "relations": [{ "kind": "belongs_to", "target": "Employee", "name": "manager", "required": required }] }])
+        };
+        check(employee(false), &[]);
+        check(
+            employee(true),
+            &[
+                "entity `Employee`, relation to `Employee`: a required self-reference can never be satisfied by the first record; set `required: false`",
+            ],
+        );
+    }
+
+    #[test]
+    fn normalisation_adds_inverses_once() {
+        let valid = manifest(json!([
+            { "name": "Author", "plural": "authors", "fields": [{ "name": "name", "type": "string" }],
+              "relations": [{ "kind": "has_many", "target": "Review" }] },
+            book(json!([])),
+            { "name": "Review", "plural": "reviews", "fields": [{ "name": "body", "type": "text" }] },
+            { "name": "Tag", "plural": "tags", "fields": [{ "name": "label", "type": "string" }],
+              "relations": [{ "kind": "many_to_many", "target": "Book" }] }
+        ]))
+        .validate()
+        .expect("valid");
+        let review = valid.entity("Review").expect("Review");
+        assert_eq!(
+            review.relations,
+            vec![Relation::new(RelationKind::BelongsTo, "Author")]
+        );
+        let author = valid.entity("Author").expect("Author");
+        assert_eq!(
+            author.relations,
+            vec![Relation::new(RelationKind::HasMany, "Review")]
+        );
+        // Validating again changes nothing.
+        let again = valid.clone().into_inner().validate().expect("still valid");
+        assert_eq!(again, valid);
+    }
+
+    #[test]
+    fn many_to_many_declared_twice_is_kept_once() {
+        let valid = manifest(json!([
+            { "name": "Task", "plural": "tasks", "fields": [{ "name": "title", "type": "string" }],
+              "relations": [{ "kind": "many_to_many", "target": "Tag" }] },
+            { "name": "Tag", "plural": "tags", "fields": [{ "name": "label", "type": "string" }],
+              "relations": [{ "kind": "many_to_many", "target": "Task" }] }
+        ]))
+        .validate()
+        .expect("valid");
+        assert_eq!(valid.entity("Task").expect("Task").relations.len(), 1);
+        assert!(valid.entity("Tag").expect("Tag").relations.is_empty());
+    }
+
+    #[test]
+    fn permissions_need_auth_and_declared_roles() {
+        let mut shop = manifest(json!([book(json!([]))]));
+        shop.entities[0]
+            .permissions
+            .insert(Operation::Delete, vec!["admin".into()]);
+        let errors = shop.clone().validate().expect_err("no auth");
+        assert!(
+            errors.to_string().contains("permissions need `auth"),
+            "{errors}"
+        );
+        shop.auth = Auth::Jwt {
+            roles: vec!["agent".into()],
+        };
+        let errors = shop.clone().validate().expect_err("unknown role");
+        assert!(
+            errors.to_string().contains("role `admin` is not declared"),
+            "{errors}"
+        );
+        shop.auth = Auth::Jwt {
+            roles: vec!["agent".into(), "admin".into()],
+        };
+        shop.validate().expect("valid with the role declared");
+    }
+
+    #[test]
+    fn no_entities_and_error_summary() {
+        let errors = manifest(json!([])).validate().expect_err("invalid");
+        assert_eq!(
+            errors.to_string(),
+            "invalid manifest: the manifest has no entities; describe at least one resource"
+        );
+        let errors = manifest(json!([{ "name": "x", "plural": "x", "fields": [] }]))
+            .validate()
+            .expect_err("invalid");
+        assert!(
+            errors.to_string().ends_with("(and 1 more problem)"),
+            "{errors}"
+        );
+    }
+
+    #[test]
+    fn unknown_keys_are_rejected_by_name() {
+        let error = Manifest::parse_json(r#"{"name":"x","title":"X","entities":[],"colour":1}"#)
+            .expect_err("unknown key");
+        assert!(
+            error.to_string().contains("unknown field `colour`"),
+            "{error}"
+        );
     }
 }

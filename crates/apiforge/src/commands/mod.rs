@@ -1,0 +1,18 @@
+//! One module per subcommand; each returns the exit code of a run that completed.
+
+mod eval;
+mod plan;
+mod spec;
+
+use std::process::ExitCode;
+
+use crate::cli::{Cli, Command};
+
+/// Runs the chosen subcommand.
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Plan(args) => plan::run(&args),
+        Command::Spec(args) => spec::run(&args),
+        Command::Eval(args) => eval::run(&args),
+    }
+}

@@ -1,0 +1,85 @@
+//! Resolving where the API description comes from (prompt, stdin, CSV, manifest file) into
+//! one validated manifest. Every failure here is the user's input: exit 2.
+
+use std::io::Read;
+use std::path::Path;
+
+use anyhow::Context;
+use apiforge_manifest::{Manifest, ValidManifest};
+
+use crate::cli::{InputArgs, PlannerKind};
+use crate::exit::BadInput;
+
+/// `APIFORGE_OFFLINE`: never contact a network service.
+pub const ENV_OFFLINE: &str = "APIFORGE_OFFLINE";
+
+/// Largest CSV or manifest file read, in bytes: far beyond any real schema, small enough
+/// that a wrong path to a disk image fails fast.
+const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Plans (or loads) the manifest the arguments describe.
+pub fn manifest(args: &InputArgs) -> anyhow::Result<ValidManifest> {
+    if args.planner == PlannerKind::Llm && args.prompt.is_some() {
+        return Err(BadInput(
+            "the LLM planner is not available in this build yet; use --planner builtin".into(),
+        )
+        .into());
+    }
+    if let Some(path) = &args.manifest {
+        let text = read_text(path, "manifest")?;
+        return Manifest::parse_json(&text)
+            .with_context(|| format!("manifest {}", path.display()));
+    }
+    if let Some(path) = &args.csv {
+        let bytes = read_bytes(path, "CSV")?;
+        let name = path.file_name().map_or_else(|| path.to_string_lossy(), |n| n.to_string_lossy());
+        return apiforge_planner::plan_csv(&name, &bytes)
+            .with_context(|| format!("CSV file {}", path.display()));
+    }
+    let prompt = match args.prompt.as_deref() {
+        Some("-") => read_stdin()?,
+        Some(prompt) => prompt.to_owned(),
+        None => {
+            return Err(BadInput(
+                "no input: give a prompt (or `-` for standard input), --csv FILE or --manifest FILE".into(),
+            )
+            .into());
+        }
+    };
+    Ok(apiforge_planner::plan_prompt(&prompt)?)
+}
+
+fn read_stdin() -> anyhow::Result<String> {
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .lock()
+        .take(MAX_FILE_BYTES)
+        .read_to_end(&mut bytes)
+        .map_err(|e| BadInput(format!("cannot read the prompt from standard input: {e}")))?;
+    String::from_utf8(bytes)
+        .map_err(|_| BadInput("the prompt on standard input is not UTF-8 text; pass plain text".into()).into())
+}
+
+fn read_bytes(path: &Path, what: &str) -> anyhow::Result<Vec<u8>> {
+    let metadata = fs_err::metadata(path).map_err(|e| BadInput(format!("cannot read {what} file: {e}")))?;
+    if metadata.is_dir() {
+        return Err(BadInput(format!("{what} file {} is a directory; give a file", path.display())).into());
+    }
+    if metadata.len() > MAX_FILE_BYTES {
+        return Err(BadInput(format!(
+            "{what} file {} is {} MiB; the limit is {} MiB",
+            path.display(),
+            metadata.len() / (1024 * 1024),
+            MAX_FILE_BYTES / (1024 * 1024)
+        ))
+        .into());
+    }
+    fs_err::read(path).map_err(|e| BadInput(format!("cannot read {what} file: {e}")).into())
+}
+
+fn read_text(path: &Path, what: &str) -> anyhow::Result<String> {
+    let bytes = read_bytes(path, what)?;
+    String::from_utf8(bytes).map_err(|_| {
+        BadInput(format!("{what} file {} is not UTF-8 text", path.display())).into()
+    })
+}

@@ -1,0 +1,33 @@
+//! End-to-end tests of the `apiforge` binary: real processes, real files, real exit codes.
+
+mod errors;
+mod plan;
+mod spec;
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+pub const LIBRARY: &str = "A library API. Books have a title, an ISBN and a publication year. \
+    Authors have a name. Each book belongs to an author.";
+
+/// The binary under test, with a clean environment for the variables it reads.
+pub fn apiforge() -> Command {
+    let mut command = Command::cargo_bin("apiforge").expect("the apiforge binary is built");
+    command.env_remove("APIFORGE_OFFLINE");
+    command
+}
+
+pub fn corpus(file: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../corpus").join(file)
+}
+
+/// Runs the command and returns (exit code, stdout, stderr).
+pub fn run(command: &mut Command) -> (i32, String, String) {
+    let output = command.output().expect("the binary runs");
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
