@@ -8,7 +8,7 @@
 
 use std::sync::LazyLock;
 
-use apiforge_manifest::sanitize::field_name;
+use apiforge_manifest::sanitize::{MAX_IDENTIFIER_LEN, field_name};
 use apiforge_manifest::words::{entity_name, table_name};
 use apiforge_manifest::{Auth, Entity, Field, FieldType, Manifest, ValidManifest};
 use regex::Regex;
@@ -144,7 +144,11 @@ fn column_names(headers: &[String]) -> Vec<String> {
         let mut name = base.clone();
         let mut n = 2;
         while names.contains(&name) {
-            name = format!("{base}_{n}");
+            // Cut the base so the numbered name still fits the identifier limit.
+            let suffix = format!("_{n}");
+            let mut stem = base.clone();
+            stem.truncate(MAX_IDENTIFIER_LEN - suffix.len());
+            name = format!("{}{suffix}", stem.trim_end_matches('_'));
             n += 1;
         }
         names.push(name);
@@ -489,6 +493,17 @@ mod tests {
                 "body:text",
             ],
         );
+    }
+
+    #[test]
+    fn numbered_duplicates_of_long_headers_stay_within_the_limit() {
+        // Found by the plan_csv fuzz target.
+        let long = format!("sku_{}", "o".repeat(70));
+        let manifest = plan_csv("x.csv", format!("{long},{long},{long}\n").as_bytes()).expect("plans");
+        let names: Vec<&str> = manifest.entities[0].fields.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names.len(), 3);
+        assert!(names.iter().all(|n| n.len() <= MAX_IDENTIFIER_LEN), "{names:?}");
+        assert!(names[1].ends_with("_2") && names[2].ends_with("_3"), "{names:?}");
     }
 
     #[test]
