@@ -1,0 +1,213 @@
+//! The one integration binary of apiforge-spec: fixture manifests and the shared corpus go
+//! through generate → validate → render, with snapshots of the YAML.
+
+mod corpus;
+
+use std::path::Path;
+
+use apiforge_manifest::{Manifest, ValidManifest};
+use apiforge_spec::{Format, generate, postman, render, validate};
+use serde_json::Value;
+
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+
+/// Every fixture, by file stem, in name order.
+fn fixtures() -> Vec<(String, ValidManifest)> {
+    let mut entries: Vec<_> = std::fs::read_dir(FIXTURES)
+        .expect("the fixtures directory exists")
+        .map(|entry| entry.expect("a readable directory entry").path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
+        .collect();
+    entries.sort();
+    entries
+        .into_iter()
+        .map(|path| {
+            let text = std::fs::read_to_string(&path).expect("a readable fixture");
+            let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+            let manifest = Manifest::parse_json(&text)
+                .unwrap_or_else(|error| panic!("fixture {name} is a valid manifest: {error}"));
+            (name, manifest)
+        })
+        .collect()
+}
+
+/// Operations in a document (one Postman request each).
+fn operation_count(document: &Value) -> usize {
+    const METHODS: [&str; 8] = [
+        "get", "put", "post", "delete", "options", "head", "patch", "trace",
+    ];
+    document["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|item| {
+            item.as_object()
+                .unwrap()
+                .keys()
+                .filter(|k| METHODS.contains(&k.as_str()))
+                .count()
+        })
+        .sum()
+}
+
+fn postman_request_count(collection: &Value) -> usize {
+    collection["item"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|folder| folder["item"].as_array().unwrap().len())
+        .sum()
+}
+
+/// Everything every generated document must satisfy; returns the YAML text.
+pub(crate) fn check_document(name: &str, manifest: &ValidManifest) -> String {
+    let document = generate(manifest);
+    if let Err(error) = validate(&document) {
+        panic!(
+            "{name}: the generated document is invalid: {:#?}",
+            error.errors
+        );
+    }
+    let yaml = render(&document, Format::Yaml);
+    let json = render(&document, Format::Json);
+    assert!(yaml.ends_with('\n') && json.ends_with('\n'));
+    let again = generate(manifest);
+    assert_eq!(
+        render(&again, Format::Yaml),
+        yaml,
+        "{name}: YAML is deterministic"
+    );
+    assert_eq!(
+        render(&again, Format::Json),
+        json,
+        "{name}: JSON is deterministic"
+    );
+    let from_yaml: Value = yaml_serde::from_str(&yaml).expect("the YAML parses");
+    assert_eq!(
+        from_yaml, document,
+        "{name}: the YAML reads back as the document"
+    );
+    let from_json: Value = serde_json::from_str(&json).expect("the JSON parses");
+    assert_eq!(
+        from_json, document,
+        "{name}: the JSON reads back as the document"
+    );
+    let collection = postman(&document);
+    assert_eq!(
+        postman_request_count(&collection),
+        operation_count(&document),
+        "{name}: one Postman request per operation"
+    );
+    check_operation_ids_unique(name, &document);
+    yaml
+}
+
+fn check_operation_ids_unique(name: &str, document: &Value) {
+    let mut ids: Vec<&str> = document["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|item| item.as_object().unwrap().values())
+        .filter_map(|op| op["operationId"].as_str())
+        .collect();
+    let count = ids.len();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), count, "{name}: operationIds are unique");
+}
+
+#[test]
+fn fixtures_generate_valid_deterministic_documents() {
+    let fixtures = fixtures();
+    assert!(fixtures.len() >= 7, "all fixtures are found");
+    for (name, manifest) in fixtures {
+        let yaml = check_document(&name, &manifest);
+        insta::assert_snapshot!(format!("fixture_{name}"), yaml);
+    }
+}
+
+#[test]
+fn fixture_postman_collections() {
+    for (name, manifest) in fixtures() {
+        if name == "helpdesk_jwt" {
+            let collection = postman(&generate(&manifest));
+            insta::assert_json_snapshot!(format!("postman_{name}"), collection);
+        }
+    }
+}
+
+#[test]
+fn validate_rejects_broken_documents_with_pointers() {
+    let (_, manifest) = fixtures()
+        .into_iter()
+        .find(|(name, _)| name == "library_no_auth")
+        .unwrap();
+    let mut document = generate(&manifest);
+    document.as_object_mut().unwrap().remove("info");
+    let error = validate(&document).unwrap_err();
+    assert!(
+        error
+            .errors
+            .iter()
+            .any(|e| e.starts_with("at /: ") && e.contains("info")),
+        "{:?}",
+        error.errors
+    );
+
+    let mut document = generate(&manifest);
+    let responses = document
+        .pointer_mut("/paths/~1books/get/responses")
+        .and_then(Value::as_object_mut)
+        .unwrap();
+    responses.insert(
+        "2xx-ok".into(),
+        serde_json::json!({ "description": "bad key" }),
+    );
+    let error = validate(&document).unwrap_err();
+    assert!(
+        error
+            .errors
+            .iter()
+            .any(|e| e.starts_with("at /paths/~1books/get/responses")),
+        "{:?}",
+        error.errors
+    );
+    assert!(
+        error
+            .to_string()
+            .starts_with("invalid OpenAPI document: at /")
+    );
+}
+
+/// Writes every fixture's spec (YAML and JSON) and Postman collection for the external judge:
+/// `cargo test -p apiforge-spec --test it -- --ignored write_specs` then
+/// `/work/shared/judge/judge.sh $TMPDIR/apiforge-spec-judge/NAME.yaml`.
+#[test]
+#[ignore = "writes files for the external judge"]
+fn write_specs_for_judge() {
+    let dir = std::env::temp_dir().join("apiforge-spec-judge");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut all: Vec<(String, ValidManifest)> = fixtures();
+    all.extend(corpus::planned_cases());
+    for (name, manifest) in all {
+        write_spec(&dir, &name, &manifest);
+    }
+    eprintln!("specs written to {}", dir.display());
+}
+
+fn write_spec(dir: &Path, name: &str, manifest: &ValidManifest) {
+    let document = generate(manifest);
+    for (extension, format) in [("yaml", Format::Yaml), ("json", Format::Json)] {
+        std::fs::write(
+            dir.join(format!("{name}.{extension}")),
+            render(&document, format),
+        )
+        .unwrap();
+    }
+    let collection = serde_json::to_string_pretty(&postman(&document)).unwrap();
+    std::fs::write(
+        dir.join(format!("{name}.postman_collection.json")),
+        collection,
+    )
+    .unwrap();
+}
