@@ -1,0 +1,620 @@
+//! Statements → manifest: entities in the order the prompt names them, their fields, links,
+//! join entities, defaults for undescribed resources, auth and permissions.
+
+use apiforge_manifest::sanitize::field_name;
+use apiforge_manifest::words::{entity_name, table_name};
+use apiforge_manifest::{Auth, Entity, Field, Manifest, Relation, RelationKind};
+use heck::ToSnakeCase;
+
+use super::auth::AuthFacts;
+use super::clauses::Statement;
+use super::defaults;
+use super::fields::{self, Item, Owner};
+use super::names::entity_phrase;
+use super::text;
+use super::types::is_person_like;
+
+/// Join nouns and the two kinds of thing they connect ("a loan: which book, which member").
+const JOIN_NOUNS: &[(&str, &[&str], &[&str])] = &[
+    (
+        "enrollment",
+        &["course", "class", "program", "module", "section"],
+        &[
+            "student",
+            "learner",
+            "user",
+            "member",
+            "pupil",
+            "participant",
+        ],
+    ),
+    (
+        "enrolment",
+        &["course", "class", "program", "module", "section"],
+        &[
+            "student",
+            "learner",
+            "user",
+            "member",
+            "pupil",
+            "participant",
+        ],
+    ),
+    (
+        "registration",
+        &[
+            "event",
+            "course",
+            "conference",
+            "session",
+            "workshop",
+            "race",
+            "class",
+        ],
+        &[
+            "attendee",
+            "participant",
+            "user",
+            "member",
+            "student",
+            "guest",
+            "runner",
+        ],
+    ),
+    (
+        "loan",
+        &["book", "item", "copy", "equipment", "tool", "device"],
+        &[
+            "member", "user", "borrower", "patron", "student", "customer",
+        ],
+    ),
+    (
+        "booking",
+        &[
+            "room", "table", "flight", "seat", "car", "property", "listing", "event", "class",
+            "court", "slot", "trip", "tour",
+        ],
+        &["guest", "customer", "user", "member", "passenger", "client"],
+    ),
+    (
+        "reservation",
+        &[
+            "room", "table", "flight", "seat", "car", "property", "listing", "event", "class",
+            "court", "slot", "book",
+        ],
+        &["guest", "customer", "user", "member", "passenger", "client"],
+    ),
+    (
+        "attendance",
+        &["event", "class", "session", "meeting", "lesson", "course"],
+        &[
+            "student",
+            "attendee",
+            "member",
+            "employee",
+            "participant",
+            "user",
+        ],
+    ),
+    (
+        "membership",
+        &[
+            "group",
+            "team",
+            "club",
+            "organization",
+            "organisation",
+            "community",
+            "project",
+        ],
+        &["user", "member", "person", "employee", "player"],
+    ),
+    (
+        "subscription",
+        &[
+            "plan",
+            "channel",
+            "newsletter",
+            "magazine",
+            "podcast",
+            "service",
+        ],
+        &["user", "customer", "subscriber", "member"],
+    ),
+    (
+        "rental",
+        &[
+            "car",
+            "vehicle",
+            "bike",
+            "movie",
+            "equipment",
+            "property",
+            "apartment",
+            "tool",
+        ],
+        &["customer", "user", "member", "renter", "tenant"],
+    ),
+    (
+        "assignment",
+        &["project", "task", "course", "shift", "role"],
+        &["employee", "user", "student", "member", "worker"],
+    ),
+    (
+        "review",
+        &[
+            "product",
+            "movie",
+            "book",
+            "restaurant",
+            "hotel",
+            "course",
+            "place",
+            "recipe",
+            "listing",
+        ],
+        &["user", "customer", "reviewer", "member", "author"],
+    ),
+    (
+        "rating",
+        &[
+            "product",
+            "movie",
+            "book",
+            "restaurant",
+            "hotel",
+            "course",
+            "recipe",
+            "song",
+        ],
+        &["user", "customer", "member"],
+    ),
+    (
+        "order_item",
+        &["order"],
+        &["product", "item", "menu_item", "dish"],
+    ),
+    (
+        "line_item",
+        &["order", "invoice", "cart"],
+        &["product", "item", "service"],
+    ),
+    (
+        "appointment",
+        &[
+            "doctor",
+            "dentist",
+            "therapist",
+            "stylist",
+            "vet",
+            "veterinarian",
+            "physician",
+        ],
+        &["patient", "client", "customer", "pet", "user"],
+    ),
+    (
+        "application",
+        &["job", "position", "program", "grant", "listing"],
+        &["applicant", "candidate", "user", "student"],
+    ),
+    (
+        "participation",
+        &["event", "tournament", "competition", "project"],
+        &["participant", "player", "team", "user"],
+    ),
+];
+
+/// The manifest under construction.
+#[derive(Debug, Default)]
+struct Draft {
+    entities: Vec<Entity>,
+}
+
+impl Draft {
+    /// The entity a phrase names, registering it when new.
+    fn register(&mut self, phrase: &str) -> Option<String> {
+        let phrase = entity_phrase(phrase)?;
+        let name = entity_name(&phrase);
+        if let Some(existing) = self.find(&name) {
+            return Some(existing);
+        }
+        self.entities.push(Entity::new(name.clone()));
+        Some(name)
+    }
+
+    /// The registered entity with this name (or the same plural).
+    fn find(&self, name: &str) -> Option<String> {
+        let plural = table_name(name);
+        self.entities
+            .iter()
+            .find(|e| e.name.eq_ignore_ascii_case(name) || e.plural == plural)
+            .map(|e| e.name.clone())
+    }
+
+    fn entity_mut(&mut self, name: &str) -> Option<&mut Entity> {
+        self.entities.iter_mut().find(|e| e.name == name)
+    }
+
+    fn add_fields(&mut self, entity: &str, fields: Vec<Field>) {
+        let Some(entity) = self.entity_mut(entity) else {
+            return;
+        };
+        for field in fields {
+            if entity.field(&field.name).is_none() {
+                entity.fields.push(field);
+            }
+        }
+    }
+
+    fn add_belongs_to(&mut self, child: &str, parent: &str, name: Option<String>, required: bool) {
+        let Some(entity) = self.entity_mut(child) else {
+            return;
+        };
+        let self_reference = child == parent;
+        let name = match name {
+            Some(name) => Some(name),
+            None if self_reference => Some("parent".to_owned()),
+            None => None,
+        };
+        let role = name.clone().unwrap_or_else(|| parent.to_snake_case());
+        let exists = entity.relations.iter().any(|r| {
+            r.kind == RelationKind::BelongsTo
+                && r.name.clone().unwrap_or_else(|| r.target.to_snake_case()) == role
+        });
+        if exists {
+            return;
+        }
+        let mut relation = Relation::new(RelationKind::BelongsTo, parent);
+        relation.name = name.filter(|n| *n != parent.to_snake_case());
+        relation.required = required && !self_reference;
+        entity.relations.push(relation);
+    }
+
+    fn add_many_to_many(&mut self, left: &str, right: &str, link_fields: Vec<Field>) {
+        if left == right {
+            return;
+        }
+        let linked = |a: &str, b: &str| {
+            self.entities.iter().any(|e| {
+                e.name == a
+                    && e.relations
+                        .iter()
+                        .any(|r| r.kind == RelationKind::ManyToMany && r.target == b)
+            })
+        };
+        if linked(left, right) || linked(right, left) {
+            return;
+        }
+        let Some(entity) = self.entity_mut(left) else {
+            return;
+        };
+        let mut relation = Relation::new(RelationKind::ManyToMany, right);
+        let reserved = [
+            format!("{}_id", left.to_snake_case()),
+            format!("{}_id", right.to_snake_case()),
+        ];
+        for field in link_fields {
+            if !reserved.contains(&field.name)
+                && !relation.fields.iter().any(|f| f.name == field.name)
+            {
+                relation.fields.push(field);
+            }
+        }
+        entity.relations.push(relation);
+    }
+
+    /// Parses a field list for `entity`: fields are added, links become belongs_to.
+    fn read_fields(&mut self, entity: &str, list: &str, known: &[String]) {
+        let snake = entity.to_snake_case();
+        let resolve = |phrase: &str| -> Option<String> {
+            let phrase = entity_phrase(phrase)?;
+            let name = entity_name(&phrase);
+            known.iter().find(|k| **k == name).cloned()
+        };
+        let owner = Owner {
+            snake: &snake,
+            person_like: is_person_like(&snake),
+            known: &resolve,
+        };
+        for item in fields::parse_list(list, &owner) {
+            match item {
+                Item::Fields(fields) => self.add_fields(entity, fields),
+                Item::Link {
+                    target,
+                    name,
+                    required,
+                } => {
+                    let target = match self.find(&target) {
+                        Some(found) => found,
+                        None => {
+                            self.entities.push(Entity::new(target.clone()));
+                            target
+                        }
+                    };
+                    self.add_belongs_to(entity, &target, name, required);
+                }
+            }
+        }
+    }
+
+    /// Link fields of a many-to-many ("a quantity for each").
+    fn link_fields(&self, left: &str, list: &str) -> Vec<Field> {
+        let snake = left.to_snake_case();
+        let none = |_: &str| None;
+        let owner = Owner {
+            snake: &snake,
+            person_like: false,
+            known: &none,
+        };
+        fields::parse_list(list, &owner)
+            .into_iter()
+            .flat_map(|item| match item {
+                Item::Fields(fields) => fields,
+                Item::Link { .. } => Vec::new(),
+            })
+            .collect()
+    }
+
+    /// Join entities named like "enrollment" link the two things they join when the prompt
+    /// did not say so.
+    fn infer_join_links(&mut self) {
+        let names: Vec<(String, String)> = self
+            .entities
+            .iter()
+            .map(|e| (e.name.clone(), e.name.to_snake_case()))
+            .collect();
+        let last_word = |snake: &str| snake.rsplit('_').next().unwrap_or(snake).to_owned();
+        for (name, snake) in &names {
+            let Some((_, first, second)) = JOIN_NOUNS
+                .iter()
+                .find(|(noun, _, _)| *noun == snake || *noun == last_word(snake))
+            else {
+                continue;
+            };
+            let linked: usize = self
+                .entities
+                .iter()
+                .find(|e| &e.name == name)
+                .map_or(0, |e| {
+                    e.relations
+                        .iter()
+                        .filter(|r| r.kind == RelationKind::BelongsTo)
+                        .count()
+                });
+            if linked >= 2 {
+                continue;
+            }
+            for group in [first, second] {
+                let target = names.iter().find(|(other, other_snake)| {
+                    other != name
+                        && (group.contains(&other_snake.as_str())
+                            || group.contains(&last_word(other_snake).as_str()))
+                });
+                if let Some((target, _)) = target {
+                    let already = self.entities.iter().any(|e| {
+                        &e.name == name && e.relations.iter().any(|r| &r.target == target)
+                    });
+                    if !already {
+                        self.add_belongs_to(name, target, None, true);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Defaults for undescribed entities, and no field that repeats a link's column.
+    fn finish_fields(&mut self) {
+        for entity in &mut self.entities {
+            if entity.fields.is_empty() {
+                entity.fields = defaults::fields_for(&entity.name.to_snake_case());
+            }
+            let roles: Vec<String> = entity
+                .relations
+                .iter()
+                .filter(|r| r.kind == RelationKind::BelongsTo)
+                .map(|r| r.name.clone().unwrap_or_else(|| r.target.to_snake_case()))
+                .collect();
+            entity.fields.retain(|field| {
+                !roles.iter().any(|role| {
+                    field.name == format!("{role}_id")
+                        || (field.name == *role
+                            && matches!(field.ty, apiforge_manifest::FieldType::String))
+                })
+            });
+            if entity.fields.is_empty() && roles.is_empty() {
+                entity.fields = defaults::fields_for("");
+            }
+        }
+    }
+}
+
+/// Builds the manifest; `None` when the statements name no resource at all.
+pub(super) fn manifest(statements: &[Statement], auth: &AuthFacts) -> Option<Manifest> {
+    let mut draft = Draft::default();
+    let mut domain: Option<&str> = None;
+    for statement in statements {
+        match statement {
+            Statement::Title { domain: words } => {
+                if domain.is_none() && !words.is_empty() {
+                    domain = Some(words);
+                }
+            }
+            Statement::Declare { entity, .. } => {
+                draft.register(entity);
+            }
+            Statement::BelongsTo { child, parent, .. } => {
+                draft.register(child);
+                draft.register(parent);
+            }
+            Statement::ManyToMany { left, right, .. } => {
+                draft.register(left);
+                draft.register(right);
+            }
+            Statement::Join { join, parents, .. } => {
+                for parent in parents {
+                    draft.register(parent);
+                }
+                draft.register(join);
+            }
+        }
+    }
+    for permission in &auth.permissions {
+        for item in text::split_list(&permission.entity) {
+            draft.register(&item.text);
+        }
+    }
+    if draft.entities.is_empty()
+        && let Some(domain) = domain
+    {
+        match defaults::domain_resource(domain) {
+            Some(resource) => draft.register(resource),
+            None => draft.register(domain),
+        };
+    }
+    if draft.entities.is_empty() {
+        return None;
+    }
+
+    let known: Vec<String> = draft.entities.iter().map(|e| e.name.clone()).collect();
+    let name_of = |draft: &Draft, phrase: &str| -> Option<String> {
+        draft.find(&entity_name(&entity_phrase(phrase)?))
+    };
+    for statement in statements {
+        match statement {
+            Statement::Title { .. } => {}
+            Statement::Declare {
+                entity,
+                fields: Some(list),
+            } => {
+                if let Some(entity) = name_of(&draft, entity) {
+                    draft.read_fields(&entity, list, &known);
+                }
+            }
+            Statement::Declare { fields: None, .. } => {}
+            Statement::BelongsTo {
+                child,
+                parent,
+                required,
+            } => {
+                if let (Some(child), Some(parent)) =
+                    (name_of(&draft, child), name_of(&draft, parent))
+                {
+                    draft.add_belongs_to(&child, &parent, None, *required);
+                }
+            }
+            Statement::ManyToMany {
+                left,
+                right,
+                link_fields,
+            } => {
+                if let (Some(left), Some(right)) = (name_of(&draft, left), name_of(&draft, right)) {
+                    let fields = link_fields
+                        .as_deref()
+                        .map(|list| draft.link_fields(&left, list))
+                        .unwrap_or_default();
+                    draft.add_many_to_many(&left, &right, fields);
+                }
+            }
+            Statement::Join {
+                join,
+                parents,
+                fields,
+            } => {
+                let Some(join) = name_of(&draft, join) else {
+                    continue;
+                };
+                for parent in parents {
+                    if let Some(parent) = name_of(&draft, parent)
+                        && parent != join
+                    {
+                        draft.add_belongs_to(&join, &parent, None, true);
+                    }
+                }
+                if let Some(list) = fields {
+                    draft.read_fields(&join, list, &known);
+                }
+            }
+        }
+    }
+    draft.infer_join_links();
+    draft.finish_fields();
+
+    let auth_kind = if auth.enabled {
+        Auth::Jwt {
+            roles: auth.roles.clone(),
+        }
+    } else {
+        Auth::None
+    };
+    if auth.enabled {
+        for permission in &auth.permissions {
+            for item in text::split_list(&permission.entity) {
+                let Some(name) = name_of(&draft, &item.text) else {
+                    continue;
+                };
+                let Some(entity) = draft.entity_mut(&name) else {
+                    continue;
+                };
+                for operation in &permission.operations {
+                    let allowed = entity.permissions.entry(*operation).or_default();
+                    for role in &permission.roles {
+                        if !allowed.contains(role) {
+                            allowed.push(role.clone());
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    let (name, title) = naming(domain, &draft.entities);
+    let description = describe(&draft.entities);
+    Some(Manifest {
+        name,
+        title,
+        description,
+        auth: auth_kind,
+        entities: draft.entities,
+    })
+}
+
+/// Machine name and human title from the domain words, else from the first entity.
+fn naming(domain: Option<&str>, entities: &[Entity]) -> (String, String) {
+    let words: Vec<String> = match domain {
+        Some(domain) => text::words(domain),
+        None => entities
+            .first()
+            .map(|e| text::words(&e.plural.replace('_', " ")))
+            .unwrap_or_default(),
+    };
+    let name = field_name(&words.join(" "));
+    let title_words: Vec<String> = words
+        .iter()
+        .map(|w| {
+            let mut chars = w.chars();
+            match chars.next() {
+                Some(first) => first.to_uppercase().chain(chars).collect(),
+                None => String::new(),
+            }
+        })
+        .collect();
+    let title = if title_words.is_empty() {
+        "API".to_owned()
+    } else {
+        format!("{} API", title_words.join(" "))
+    };
+    (name, title)
+}
+
+/// "Manages books, authors and loans."
+fn describe(entities: &[Entity]) -> String {
+    let plurals: Vec<String> = entities
+        .iter()
+        .map(|e| e.plural.replace('_', " "))
+        .collect();
+    match plurals.as_slice() {
+        [] => String::new(),
+        [only] => format!("Manages {only}."),
+        [rest @ .., last] => format!("Manages {} and {last}.", rest.join(", ")),
+    }
+}

@@ -1,0 +1,1245 @@
+//! Clauses → statements. A clause is read as one of:
+//! - a heading or terse declaration: "Entities:", "course: code, title, credits";
+//! - a many-to-many statement: "Tasks and tags are many-to-many";
+//! - subject + verb phrases: "Comments have a body and belong to a post and a user",
+//!   "a user logs workouts with a date", "Members can borrow books through loans that record …";
+//! - an imperative: "Track workouts", "Also track Import records with a source";
+//! - the API's title: "Build a blogging API with users, posts and comments";
+//! - a bare list: "courses, students, enrollments", "Owner(name, phone), Pet(name)".
+//!
+//! Statements keep phrases as written; the builder turns them into entity names.
+
+use std::sync::LazyLock;
+
+use apiforge_manifest::words::singular;
+use regex::Regex;
+
+use super::enums::ENUM_HEADS;
+use super::names::entity_phrase;
+use super::text::{self, regex};
+
+/// What one clause states.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Statement {
+    /// The API as a whole ("a simple todo list api"): its domain words.
+    Title {
+        /// Domain words, e.g. "todo list".
+        domain: String,
+    },
+    /// An entity exists, with a field list when one was given.
+    Declare {
+        /// The entity phrase.
+        entity: String,
+        /// Raw field list.
+        fields: Option<String>,
+    },
+    /// `child` belongs to `parent`.
+    BelongsTo {
+        /// The entity holding the foreign key.
+        child: String,
+        /// The entity pointed at.
+        parent: String,
+        /// Whether the link must be set.
+        required: bool,
+    },
+    /// `left` and `right` are linked many-to-many, with fields on the link.
+    ManyToMany {
+        /// The side that declares the link.
+        left: String,
+        /// The other side.
+        right: String,
+        /// Raw field list stored on the link.
+        link_fields: Option<String>,
+    },
+    /// `join` records which of each `parents` (e.g. a loan: which member, which book).
+    Join {
+        /// The join entity.
+        join: String,
+        /// The entities it links.
+        parents: Vec<String>,
+        /// Raw field list of the join entity.
+        fields: Option<String>,
+    },
+}
+
+static TITLE_WORD: LazyLock<Regex> = LazyLock::new(|| {
+    regex(
+        r"(?i)\b(?:api|apis|backend|back-end|service|microservice|app|application|system|platform|server|website|web\s+site|database|db|tool|software|portal|dashboard|crm|erp|cms)\b",
+    )
+});
+
+static HEADING: LazyLock<Regex> = LazyLock::new(|| {
+    regex(
+        r"(?i)^(?:the\s+)?(?:entities|resources|models|tables|objects|data\s+model|schema|fields|attributes|relations|relationships|data|requirements|features|notes|details|overview|spec|specification|example|examples)$",
+    )
+});
+
+static CLAUSE_VERB: LazyLock<Regex> = LazyLock::new(|| {
+    regex(
+        r"(?i)\b(?:has|have|had|belongs?|is|are|was|were|contains?|includes?|with|can|must|should|will|references?|logs?|sends?|uses?)\b",
+    )
+});
+
+static LEADING_CONNECTOR: LazyLock<Regex> = LazyLock::new(|| {
+    regex(
+        r"(?i)^(?:(?:also|and|then|plus|additionally|finally|next|so|moreover|furthermore|lastly|besides|in\s+addition|on\s+top\s+of\s+that|oh|ok|okay|note\s+that|remember\s+that)\b[,:]?\s*)+",
+    )
+});
+
+static IMPERATIVE: LazyLock<Regex> = LazyLock::new(|| {
+    regex(
+        r"(?i)^(?:please\s+)?(?:(?:i|we)\s+(?:also\s+)?(?:need|want|would\s+like)\s+(?:to\s+(?:track|manage|store|keep\s+track\s+of|keep|record|have|model|handle|list|log)\s+)?|(?:track|manage|store|keep\s+track\s+of|keep|record|add|create|handle|support|include|model|list|log|need|want|build|make|design|write|generate|implement|set\s+up|provide)\s+|there\s+(?:are|is|should\s+be|will\s+be)\s+|(?:we|i)\s+have\s+|it\s+(?:has|needs|should\s+have|manages|tracks|stores)\s+)(.+)$",
+    )
+});
+
+static MANY_TO_MANY: LazyLock<Regex> = LazyLock::new(|| {
+    regex(
+        r"(?i)^(.+?)\s+(?:and|&)\s+(.+?)\s+(?:are|have|has|form|share|with|in)?\s*(?:an?\s+)?(?:many[\s-]+to[\s-]+many|n:m|m:n|n-to-n|m-to-n)\b(?:\s+(?:relationship|relation|link|association|related))?(?:\s*,?\s*with\s+(.+))?$",
+    )
+});
+static MANY_TO_MANY_BETWEEN: LazyLock<Regex> = LazyLock::new(|| {
+    regex(
+        r"(?i)(?:many[\s-]+to[\s-]+many|n:m|m:n)\s*(?:relationship|relation|link|association)?\s+between\s+(.+?)\s+and\s+(.+?)(?:\s*,?\s*with\s+(.+))?$",
+    )
+});
+static MUTUAL_MANY: LazyLock<Regex> = LazyLock::new(|| {
+    regex(
+        r"(?i)^(.+?)\s+(?:can\s+)?(?:has|have|belongs?\s+to|be\s+in|be\s+part\s+of|be\s+linked\s+to|be\s+tagged\s+with|contain|contains|include|includes|appear\s+in)\s+(?:many|multiple|several)\s+(.+?)\s*,?\s+and\s+(?:each\s+|a\s+|an\s+)?(.+?)\s+(?:can\s+)?(?:has|have|belongs?\s+to|be\s+in|contain|contains|include|includes|appear\s+in|be\s+used\s+by|be\s+tagged\s+on)\s+(?:many|multiple|several)\s+(.+)$",
+    )
+});
+static VICE_VERSA: LazyLock<Regex> = LazyLock::new(|| {
+    regex(
+        r"(?i)^(.+?)\s+(?:can\s+)?(?:has|have|belongs?\s+to)\s+(?:many|multiple|several)\s+(.+?)\s*,?\s+and\s+vice\s+versa$",
+    )
+});
+static TAGGED: LazyLock<Regex> = LazyLock::new(|| {
+    regex(
+        r"(?i)^(.+?)\s+(?:are|is|can\s+be)\s+(?:tagged|labell?ed|categori[sz]ed)\s+with\s+(?:many|multiple|several|one\s+or\s+more|any\s+number\s+of)?\s*(.+)$",
+    )
+});
+static REGISTERS_WHICH: LazyLock<Regex> = LazyLock::new(|| regex(r"(?i)^(?:which|who|what)\b"));
+
+static SUBJECT_AFTER: LazyLock<Regex> =
+    LazyLock::new(|| regex(r"(?i)\b(?:where|in\s+which|whereby)\s+"));
+static THROUGH: LazyLock<Regex> = LazyLock::new(|| {
+    regex(
+        r"(?i)^(.+?)\s+(?:through|via|by\s+means\s+of|using|by\s+creating|by\s+making)\s+(.+?)(?:\s+(?:that|which|who)\s+(?:also\s+)?(?:records?|stores?|tracks?|keeps?|has|have|holds?|includes?|saves?|notes?|contain|contains|with)\s+(.+))?$",
+    )
+});
+static WITH: LazyLock<Regex> = LazyLock::new(|| regex(r"(?i)\s+(?:with|having|including)\s+"));
+static POSSESSIVE_START: LazyLock<Regex> =
+    LazyLock::new(|| regex(r"(?i)^(?:their|his|her|its|your|our)\s+"));
+static FOR_EACH: LazyLock<Regex> = LazyLock::new(|| {
+    regex(r"(?i)\s*,?\s*(?:for|per)\s+(?:each|every)(?:\s+(?:one|\w+))?\s*$|\s+each$")
+});
+static MANY_START: LazyLock<Regex> =
+    LazyLock::new(|| regex(r"(?i)^(?:many|multiple|several|one\s+or\s+more|any\s+number\s+of)\s"));
+static TITLE_MENTIONS: LazyLock<Regex> = LazyLock::new(|| {
+    regex(
+        r"(?i)\b(?:with|for\s+managing|to\s+manage|to\s+track|for\s+tracking|that\s+manages|that\s+tracks|managing|tracking|to\s+handle|handling|to\s+store|storing|to\s+keep\s+track\s+of|to\s+organi[sz]e|to\s+list|listing|covering|including|to\s+book|to\s+schedule|to\s+sell|selling|to\s+rent|to\s+share|sharing)\s+(.+)$",
+    )
+});
+static TITLE_FOR: LazyLock<Regex> = LazyLock::new(|| regex(r"(?i)\b(?:for|of|about)\s+(.+)$"));
+static TITLE_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
+    regex(
+        r"(?i)^(?:please\s+)?(?:(?:i|we)\s+(?:need|want|would\s+like)|build|create|make|design|write|generate|implement|set\s+up|give\s+me|provide|develop)?\s*(?:me\s+)?(?:an?|the|my|our)?\s*",
+    )
+});
+
+/// A verb phrase's kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Verb {
+    /// "has", "records": the object is a field list.
+    Fields,
+    /// "with": a field list, only right after the subject.
+    With,
+    /// "has many": the objects belong to the subject.
+    HasMany,
+    /// "contains": like has-many when the object is plural, else fields.
+    Contains,
+    /// "belongs to", "is assigned to", "references".
+    BelongsTo,
+    /// "uses": many-to-many.
+    Uses,
+    /// "borrows", "registers for": a join entity or many-to-many.
+    Join,
+    /// "logs", "sends", "writes": the objects belong to the subject.
+    Owns,
+}
+
+struct VerbPattern {
+    regex: LazyLock<Regex>,
+    kind: Verb,
+    /// Words that are also nouns ("books", "posts", "records"): only a verb right after a
+    /// subject.
+    ambiguous: bool,
+}
+
+static VERBS: [VerbPattern; 9] = [
+    VerbPattern {
+        regex: LazyLock::new(|| {
+            regex(
+                r"(?i)\b(?:(?:can|may|will|should|must|could)\s+(?:also\s+)?)?(?:has|have|contains?|includes?|holds?|owns?)\s+(?:many|multiple|several|one\s+or\s+more|zero\s+or\s+more|any\s+number\s+of|a\s+list\s+of|a\s+set\s+of|lots\s+of|a\s+collection\s+of)\b",
+            )
+        }),
+        kind: Verb::HasMany,
+        ambiguous: false,
+    },
+    VerbPattern {
+        regex: LazyLock::new(|| {
+            regex(
+                r"(?i)\b(?:(?:can|may|must|should)\s+(?:optionally\s+)?)?(?:optionally\s+)?(?:(?:belongs?|belonging)\s+to|(?:is|are)\s+(?:optionally\s+)?(?:assigned|linked|attached|tied|related|connected|bound|associated)\s+(?:to|with)|(?:references?|refers?\s+to|points?\s+to)|(?:is|are)\s+(?:owned|written|created|authored|made|placed|posted|submitted|managed|taught|led|run|hosted|organi[sz]ed|booked|filed|raised|reported|sent|issued|published|uploaded|recorded|logged|given|signed|performed|prescribed|handled|supervised|directed|produced|sold|provided|offered|delivered)\s+by|takes?\s+place\s+(?:at|in|on)|(?:is|are)\s+(?:held|located|stored|based|kept|housed|scheduled)\s+(?:at|in|on)|(?:is|are)\s+(?:a\s+)?part\s+of|(?:is|are)\s+about|(?:is|are)\s+for)\b",
+            )
+        }),
+        kind: Verb::BelongsTo,
+        ambiguous: false,
+    },
+    VerbPattern {
+        regex: LazyLock::new(|| {
+            regex(r"(?i)\b(?:contains?|consists?\s+of|(?:is|are)\s+made\s+up\s+of|comprises?)\b")
+        }),
+        kind: Verb::Contains,
+        ambiguous: false,
+    },
+    VerbPattern {
+        regex: LazyLock::new(|| regex(r"(?i)\b(?:(?:can|may)\s+)?(?:uses?|requires?|needs?)\b")),
+        kind: Verb::Uses,
+        ambiguous: true,
+    },
+    VerbPattern {
+        regex: LazyLock::new(|| {
+            regex(
+                r"(?i)\b(?:(?:can|may)\s+)?(?:borrows?|register(?:s)?\s+(?:for|to)|enrol(?:l)?s?\s+(?:in|for|on|to)|reserves?|subscribes?\s+to|attends?|rents?|appl(?:y|ies)\s+(?:to|for)|signs?\s+up\s+(?:for|to)|joins?|books?)\b",
+            )
+        }),
+        kind: Verb::Join,
+        ambiguous: true,
+    },
+    VerbPattern {
+        regex: LazyLock::new(|| {
+            regex(
+                r"(?i)\b(?:(?:should|must|will|would|can|may)\s+(?:also\s+)?)?(?:has|have|having)\b|\b(?:is|are)\s+(?:described|defined|identified|characteri[sz]ed)\s+by\b|\bcomes?\s+with\b",
+            )
+        }),
+        kind: Verb::Fields,
+        ambiguous: false,
+    },
+    VerbPattern {
+        regex: LazyLock::new(|| {
+            regex(
+                r"(?i)\b(?:(?:should|must|will|can|may)\s+(?:also\s+)?)?(?:holds?|stores?|records?|keeps?|includes?|tracks?|saves?|captures?)\b",
+            )
+        }),
+        kind: Verb::Fields,
+        ambiguous: true,
+    },
+    VerbPattern {
+        regex: LazyLock::new(|| {
+            regex(
+                r"(?i)\b(?:(?:can|may|will)\s+)?(?:logs|log|sends?|writes?|posts?|creates?|places?|makes?|submits?|uploads?|publishes?|leaves?|adds?|manages?|teaches?|organi[sz]es?|hosts?|generates?|produces?|files?|raises?|opens?|issues?|receives?|owns?|runs?|leads?|gives?|takes?|schedules?|orders?|purchases?|buys?|sells?|writes?|authors?|plays?|completes?|earns?|collects?|reports?|performs?|handles?|supervises?|treats?|prescribes?|drives?|follows?|likes?|rates?|reviews?|comments?\s+on)\b",
+            )
+        }),
+        kind: Verb::Owns,
+        ambiguous: true,
+    },
+    VerbPattern {
+        regex: LazyLock::new(|| regex(r"(?i)\b(?:with|having)\b")),
+        kind: Verb::With,
+        ambiguous: true,
+    },
+];
+
+/// One verb occurrence.
+#[derive(Debug, Clone, Copy)]
+struct VerbMatch {
+    start: usize,
+    end: usize,
+    kind: Verb,
+    ambiguous: bool,
+    modal: bool,
+}
+
+/// Everything the clause reader needs beyond the clause.
+pub(super) struct Context<'a> {
+    /// The whole (cleaned) prompt in lower case, to tell whether a join noun is mentioned.
+    pub prompt_lower: &'a str,
+}
+
+/// Reads one clause.
+pub(super) fn read(clause: &str, context: &Context<'_>) -> Vec<Statement> {
+    drop_redundant_mentions(read_raw(clause, context))
+}
+
+/// Drops a bare mention of an entity that an earlier statement of the clause already names.
+fn drop_redundant_mentions(statements: Vec<Statement>) -> Vec<Statement> {
+    let named_elsewhere = |index: usize, entity: &str| {
+        statements.iter().enumerate().any(|(other, statement)| {
+            other < index
+                && match statement {
+                    Statement::Title { .. } => false,
+                    Statement::Declare { entity: e, .. } => e == entity,
+                    Statement::BelongsTo { child, parent, .. } => {
+                        child == entity || parent == entity
+                    }
+                    Statement::ManyToMany { left, right, .. } => left == entity || right == entity,
+                    Statement::Join { join, parents, .. } => {
+                        join == entity || parents.iter().any(|p| p == entity)
+                    }
+                }
+        })
+    };
+    statements
+        .iter()
+        .enumerate()
+        .filter(|(index, statement)| match statement {
+            Statement::Declare {
+                entity,
+                fields: None,
+            } => !named_elsewhere(*index, entity),
+            _ => true,
+        })
+        .map(|(_, statement)| statement.clone())
+        .collect()
+}
+
+fn read_raw(clause: &str, context: &Context<'_>) -> Vec<Statement> {
+    let clause = LEADING_CONNECTOR.replace(clause.trim(), "");
+    let clause = clause.trim().trim_end_matches(['.', ',', ':']);
+    if clause.is_empty() || HEADING.is_match(clause) {
+        return Vec::new();
+    }
+    if let Some(colon) = text::top_level_colon(clause) {
+        return read_colon(&clause[..colon], &clause[colon + 1..], context);
+    }
+    if let Some(statements) = many_to_many(clause) {
+        return statements;
+    }
+    if let Some(statements) = verb_phrases(clause, context) {
+        return statements;
+    }
+    if let Some(caps) = IMPERATIVE.captures(clause) {
+        let object = caps.get(1).map_or("", |m| m.as_str());
+        if TITLE_WORD.is_match(object) {
+            return title(clause);
+        }
+        return declarations(object, true);
+    }
+    if TITLE_WORD.is_match(clause) {
+        return title(clause);
+    }
+    declarations(clause, false)
+}
+
+fn read_colon(head: &str, rest: &str, context: &Context<'_>) -> Vec<Statement> {
+    let head = head.trim();
+    let rest = rest.trim();
+    if rest.is_empty() {
+        return if HEADING.is_match(head) {
+            Vec::new()
+        } else {
+            read(head, context)
+        };
+    }
+    if HEADING.is_match(head) {
+        return read(rest, context);
+    }
+    let head_words = text::words(text::strip_determiners(head));
+    let rest_has_verb = CLAUSE_VERB.is_match(&text::mask_parens(rest));
+    if head_words
+        .last()
+        .is_some_and(|w| ENUM_HEADS.contains(&w.as_str()))
+        && !rest_has_verb
+        && head_words.len() > 1
+    {
+        return read(&format!("{head} ({rest})"), context);
+    }
+    let head_has_verb = verb_matches(head).next().is_some();
+    if head_words.len() <= 4
+        && !head_has_verb
+        && !rest_has_verb
+        && !TITLE_WORD.is_match(head)
+        && let Some(entity) = entity_phrase(head)
+    {
+        return vec![Statement::Declare {
+            entity,
+            fields: Some(rest.to_owned()),
+        }];
+    }
+    let mut statements = read(head, context);
+    statements.extend(read(rest, context));
+    statements
+}
+
+fn many_to_many(clause: &str) -> Option<Vec<Statement>> {
+    let (left, right, fields) = if let Some(caps) = MANY_TO_MANY
+        .captures(clause)
+        .or_else(|| MANY_TO_MANY_BETWEEN.captures(clause))
+    {
+        (
+            caps.get(1)?.as_str(),
+            caps.get(2)?.as_str(),
+            caps.get(3).map(|m| m.as_str()),
+        )
+    } else if let Some(caps) = MUTUAL_MANY
+        .captures(clause)
+        .or_else(|| VICE_VERSA.captures(clause))
+        .or_else(|| TAGGED.captures(clause))
+    {
+        (caps.get(1)?.as_str(), caps.get(2)?.as_str(), None)
+    } else {
+        return None;
+    };
+    let left = entity_phrase(left)?;
+    let right = entity_phrase(right)?;
+    Some(vec![
+        Statement::Declare {
+            entity: left.clone(),
+            fields: None,
+        },
+        Statement::Declare {
+            entity: right.clone(),
+            fields: None,
+        },
+        Statement::ManyToMany {
+            left,
+            right,
+            link_fields: fields.map(str::to_owned),
+        },
+    ])
+}
+
+fn verb_matches(clause: &str) -> impl Iterator<Item = VerbMatch> {
+    let masked = text::mask_parens(clause);
+    let mut found: Vec<VerbMatch> = Vec::new();
+    for pattern in &VERBS {
+        for m in pattern.regex.find_iter(&masked) {
+            let lower = m.as_str().to_ascii_lowercase();
+            if pattern.ambiguous && !object_follows(&masked[m.end()..]) {
+                continue;
+            }
+            found.push(VerbMatch {
+                start: m.start(),
+                end: m.end(),
+                kind: pattern.kind,
+                ambiguous: pattern.ambiguous,
+                modal: lower.starts_with("can ")
+                    || lower.starts_with("may ")
+                    || lower.starts_with("will ")
+                    || lower.starts_with("must ")
+                    || lower.starts_with("should "),
+            });
+        }
+    }
+    // Earliest first; at one position the longest; at equal length the pattern listed first.
+    found.sort_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)));
+    let mut kept: Vec<VerbMatch> = Vec::new();
+    for verb in found {
+        if kept.last().is_some_and(|last| verb.start < last.end) {
+            continue;
+        }
+        kept.push(verb);
+    }
+    kept.into_iter()
+}
+
+/// Whether the text after an ambiguous verb starts like an object ("readings", "a post"),
+/// not like the rest of a noun phrase ("records with …", "list api").
+fn object_follows(rest: &str) -> bool {
+    const NOT_OBJECT_STARTS: &[&str] = &[
+        "with", "having", "and", "or", "of", "that", "are", "is", "have", "has", "can", "will",
+        "should", "must", "belong", "belongs", "for", "in", "on", "to", "from", "by", "as",
+    ];
+    let trimmed = rest.trim_start();
+    if trimmed.starts_with(|c: char| !c.is_alphanumeric()) {
+        return false;
+    }
+    match trimmed.split_whitespace().next() {
+        None => false,
+        Some(word) => {
+            let word = word.to_ascii_lowercase();
+            !NOT_OBJECT_STARTS.contains(&word.as_str()) && !TITLE_WORD.is_match(&word)
+        }
+    }
+}
+
+/// Whether a would-be subject opens with a verb that is only ever an imperative ("track
+/// Import records with …"), so the clause is an instruction, not a statement about a subject.
+fn starts_imperative(subject: &str) -> bool {
+    const IMPERATIVES: &[&str] = &[
+        "track",
+        "manage",
+        "keep",
+        "add",
+        "create",
+        "handle",
+        "support",
+        "include",
+        "build",
+        "make",
+        "design",
+        "write",
+        "generate",
+        "implement",
+        "provide",
+        "please",
+        "need",
+        "want",
+        "allow",
+        "let",
+        "enable",
+        "also",
+    ];
+    let words = text::words(subject);
+    words.len() >= 2 && IMPERATIVES.contains(&words[0].as_str())
+}
+
+/// Subject phrases of "Students and teachers" → ["students", "teachers"].
+fn subjects(text: &str) -> Vec<String> {
+    // "A library where members borrow books": the subject is what follows "where".
+    let text = SUBJECT_AFTER
+        .find_iter(text)
+        .last()
+        .map_or(text, |m| &text[m.end()..]);
+    text::split_list(text)
+        .into_iter()
+        .filter_map(|item| entity_phrase(&item.text))
+        .collect()
+}
+
+/// The new subject at the end of "owners, visits" (before "belong to pets"), if any.
+fn trailing_subject(between: &str) -> Option<(usize, String)> {
+    let masked = text::mask_parens(between);
+    let comma = masked.rfind(',')?;
+    let tail = between[comma + 1..].trim();
+    let first = tail.split_whitespace().next()?.to_ascii_lowercase();
+    if matches!(
+        first.as_str(),
+        "and" | "or" | "but" | "then" | "so" | "while"
+    ) {
+        return None;
+    }
+    let phrase = entity_phrase(tail)?;
+    let whole = text::words(text::strip_determiners(tail)).len() == phrase.split(' ').count();
+    whole.then_some((comma, phrase))
+}
+
+fn verb_phrases(clause: &str, context: &Context<'_>) -> Option<Vec<Statement>> {
+    let candidates: Vec<VerbMatch> = verb_matches(clause).collect();
+    let mut accepted: Vec<(VerbMatch, Vec<String>)> = Vec::new();
+    let mut cut_before: Vec<usize> = Vec::new();
+    for verb in candidates {
+        match accepted.last() {
+            None => {
+                let subject = &clause[..verb.start];
+                let phrases = subjects(subject);
+                let words = text::words(subject).len();
+                if phrases.is_empty()
+                    || words > 8
+                    || TITLE_WORD.is_match(subject)
+                    || starts_imperative(subject)
+                {
+                    continue;
+                }
+                accepted.push((verb, phrases));
+                cut_before.push(verb.start);
+            }
+            Some((last, phrases)) => {
+                if verb.start < last.end || verb.kind == Verb::With {
+                    continue;
+                }
+                let between = &clause[last.end..verb.start];
+                let new_subject = trailing_subject(between);
+                if verb.ambiguous && !verb.modal && new_subject.is_none() {
+                    continue;
+                }
+                let (cut, phrases) = match new_subject {
+                    Some((comma, phrase)) => (last.end + comma, vec![phrase]),
+                    None => (verb.start, phrases.clone()),
+                };
+                accepted.push((verb, phrases));
+                cut_before.push(cut);
+            }
+        }
+    }
+    if accepted.is_empty() {
+        return None;
+    }
+    let mut statements = Vec::new();
+    for (index, (verb, subject)) in accepted.iter().enumerate() {
+        let end = cut_before.get(index + 1).copied().unwrap_or(clause.len());
+        let object = trim_object(&clause[verb.end..end.max(verb.end)]);
+        let verb_text = clause[verb.start..verb.end].to_ascii_lowercase();
+        for phrase in subject {
+            phrase_statements(
+                phrase,
+                verb.kind,
+                &verb_text,
+                object,
+                context,
+                &mut statements,
+            );
+        }
+    }
+    Some(statements)
+}
+
+fn trim_object(object: &str) -> &str {
+    let mut object = object.trim();
+    loop {
+        let before = object;
+        object = object.trim_end_matches([',', ';', ':', '.']).trim_end();
+        for connector in [" and", " or", " but", " then", " and also", " also"] {
+            let start = object.len().saturating_sub(connector.len());
+            if start > 0
+                && object
+                    .get(start..)
+                    .is_some_and(|tail| tail.eq_ignore_ascii_case(connector))
+            {
+                object = object[..start].trim_end();
+            }
+        }
+        if object == before {
+            return object;
+        }
+    }
+}
+
+/// Splits "exercises with a name, sets" into the object and its field list.
+fn split_with(object: &str) -> (&str, Option<&str>) {
+    let masked = text::mask_parens(object);
+    match WITH.find(&masked) {
+        Some(m) => (&object[..m.start()], Some(&object[m.end()..])),
+        None => (object, None),
+    }
+}
+
+fn phrase_statements(
+    subject: &str,
+    verb: Verb,
+    verb_text: &str,
+    object: &str,
+    context: &Context<'_>,
+    out: &mut Vec<Statement>,
+) {
+    if matches!(verb, Verb::BelongsTo | Verb::Uses | Verb::Join) {
+        // The subject is named first, so it is registered first.
+        out.push(Statement::Declare {
+            entity: subject.to_owned(),
+            fields: None,
+        });
+    }
+    match verb {
+        Verb::Fields | Verb::With => {
+            if REGISTERS_WHICH.is_match(object) {
+                let (parents, fields) = which_entities(object);
+                if !parents.is_empty() {
+                    out.push(Statement::Join {
+                        join: subject.to_owned(),
+                        parents,
+                        fields,
+                    });
+                    return;
+                }
+            }
+            if verb == Verb::Fields
+                && verb_text.contains("has")
+                && let Some(children) = plural_entities(object)
+                && children.len() >= 2
+            {
+                // "The blog has posts and comments": resources, not fields.
+                out.push(Statement::Declare {
+                    entity: subject.to_owned(),
+                    fields: None,
+                });
+                for child in children {
+                    out.push(Statement::Declare {
+                        entity: child.clone(),
+                        fields: None,
+                    });
+                    out.push(Statement::BelongsTo {
+                        child,
+                        parent: subject.to_owned(),
+                        required: true,
+                    });
+                }
+                return;
+            }
+            out.push(Statement::Declare {
+                entity: subject.to_owned(),
+                fields: Some(object.to_owned()),
+            });
+        }
+        Verb::HasMany | Verb::Owns => {
+            let (children, fields) = split_with(object);
+            children_of(subject, children, fields, out);
+        }
+        Verb::Contains => {
+            let (children, fields) = split_with(object);
+            if plural_entities(children).is_some() {
+                children_of(subject, children, fields, out);
+            } else {
+                out.push(Statement::Declare {
+                    entity: subject.to_owned(),
+                    fields: Some(object.to_owned()),
+                });
+            }
+        }
+        Verb::Uses => {
+            let (targets, fields) = split_with(object);
+            for target in text::split_list(targets) {
+                if let Some(right) = entity_phrase(&target.text) {
+                    out.push(Statement::Declare {
+                        entity: right.clone(),
+                        fields: None,
+                    });
+                    out.push(Statement::ManyToMany {
+                        left: subject.to_owned(),
+                        right,
+                        link_fields: fields.map(link_fields),
+                    });
+                }
+            }
+        }
+        Verb::BelongsTo => {
+            let many = MANY_START.is_match(object);
+            let optional = verb_text.contains("optionally")
+                || verb_text.starts_with("can ")
+                || verb_text.starts_with("may ");
+            for target in text::split_list(object) {
+                let Some(parent) = entity_phrase(&target.text) else {
+                    continue;
+                };
+                out.push(Statement::Declare {
+                    entity: parent.clone(),
+                    fields: None,
+                });
+                if many {
+                    out.push(Statement::ManyToMany {
+                        left: subject.to_owned(),
+                        right: parent,
+                        link_fields: None,
+                    });
+                } else {
+                    let optional =
+                        optional || target.text.to_ascii_lowercase().contains("optional");
+                    out.push(Statement::BelongsTo {
+                        child: subject.to_owned(),
+                        parent,
+                        required: !optional,
+                    });
+                }
+            }
+        }
+        Verb::Join => join(subject, verb_text, object, context, out),
+    }
+}
+
+/// "which member borrowed which book and the due date" → (["member", "book"], "the due date").
+fn which_entities(object: &str) -> (Vec<String>, Option<String>) {
+    let mut parents = Vec::new();
+    let mut fields = Vec::new();
+    for item in text::split_list(object) {
+        let lower = item.text.to_ascii_lowercase();
+        if !(lower.contains("which ") || lower.contains("who ") || lower.starts_with("what ")) {
+            fields.push(item.text);
+            continue;
+        }
+        for part in lower
+            .split("which ")
+            .skip(1)
+            .chain(lower.split("who ").skip(1))
+        {
+            let words: Vec<&str> = part.split_whitespace().take(2).collect();
+            let two_word_entity = words.len() == 2
+                && !words[1].ends_with("ed")
+                && entity_phrase(&words.join(" ")).is_some_and(|p| p.contains(' '));
+            let candidate = if two_word_entity {
+                words.join(" ")
+            } else {
+                words.first().copied().unwrap_or_default().to_owned()
+            };
+            if let Some(phrase) = entity_phrase(&candidate)
+                && !parents.contains(&phrase)
+            {
+                parents.push(phrase);
+            }
+        }
+    }
+    let fields = (!fields.is_empty()).then(|| fields.join(", "));
+    (parents, fields)
+}
+
+/// The entity phrases of an object list when each is a plural noun ("posts and comments").
+fn plural_entities(object: &str) -> Option<Vec<String>> {
+    let mut out = Vec::new();
+    for item in text::split_list(object) {
+        let phrase = entity_phrase(&item.text)?;
+        let last = phrase.rsplit(' ').next()?;
+        if singular(last) == last || is_count_word(last) {
+            return None;
+        }
+        out.push(phrase);
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+/// Plural words that are fields rather than resources ("sets", "reps", "notes").
+fn is_count_word(word: &str) -> bool {
+    const FIELD_PLURALS: &[&str] = &[
+        "sets",
+        "reps",
+        "servings",
+        "copies",
+        "credits",
+        "points",
+        "notes",
+        "instructions",
+        "hours",
+        "minutes",
+        "seconds",
+        "days",
+        "pages",
+        "seats",
+        "calories",
+        "views",
+        "likes",
+        "votes",
+        "details",
+        "comments",
+        "ingredients_text",
+        "directions",
+        "steps",
+        "dimensions",
+        "specs",
+        "settings",
+        "preferences",
+        "metadata",
+        "tags_text",
+        "keywords",
+        "stars",
+        "years",
+        "wins",
+        "losses",
+        "goals",
+    ];
+    FIELD_PLURALS.contains(&word)
+}
+
+fn children_of(parent: &str, children: &str, fields: Option<&str>, out: &mut Vec<Statement>) {
+    out.push(Statement::Declare {
+        entity: parent.to_owned(),
+        fields: None,
+    });
+    let (subject_fields, child_fields) = match fields {
+        Some(fields) if POSSESSIVE_START.is_match(fields) => (
+            Some(POSSESSIVE_START.replace(fields, "").into_owned()),
+            None,
+        ),
+        Some(fields) => (None, Some(fields)),
+        None => (None, None),
+    };
+    if let Some(fields) = subject_fields {
+        out.push(Statement::Declare {
+            entity: parent.to_owned(),
+            fields: Some(fields),
+        });
+    }
+    let link = child_fields.is_some_and(|f| FOR_EACH.is_match(f));
+    for child in text::split_list(children) {
+        let Some(child) = entity_phrase(&child.text) else {
+            continue;
+        };
+        if link {
+            out.push(Statement::Declare {
+                entity: child.clone(),
+                fields: None,
+            });
+            out.push(Statement::ManyToMany {
+                left: parent.to_owned(),
+                right: child,
+                link_fields: child_fields.map(link_fields),
+            });
+        } else {
+            out.push(Statement::Declare {
+                entity: child.clone(),
+                fields: child_fields.map(str::to_owned),
+            });
+            out.push(Statement::BelongsTo {
+                child,
+                parent: parent.to_owned(),
+                required: true,
+            });
+        }
+    }
+}
+
+/// "a quantity for each" → "a quantity".
+fn link_fields(fields: &str) -> String {
+    FOR_EACH.replace(fields, "").trim().to_owned()
+}
+
+/// The noun a verb makes of its join: "borrows" → "loan".
+fn join_noun(verb_text: &str) -> &'static str {
+    const NOUNS: &[(&str, &str)] = &[
+        ("borrow", "loan"),
+        ("register", "registration"),
+        ("enrol", "enrollment"),
+        ("reserve", "reservation"),
+        ("subscribe", "subscription"),
+        ("attend", "attendance"),
+        ("rent", "rental"),
+        ("appl", "application"),
+        ("sign", "registration"),
+        ("join", "membership"),
+        ("book", "booking"),
+    ];
+    let verb = verb_text
+        .trim_start_matches("can ")
+        .trim_start_matches("may ");
+    NOUNS
+        .iter()
+        .find(|(stem, _)| verb.starts_with(stem))
+        .map_or("link", |(_, noun)| noun)
+}
+
+fn join(
+    subject: &str,
+    verb_text: &str,
+    object: &str,
+    context: &Context<'_>,
+    out: &mut Vec<Statement>,
+) {
+    if let Some(caps) = THROUGH.captures(object) {
+        let target = caps.get(1).map_or("", |m| m.as_str());
+        let join = caps.get(2).map_or("", |m| m.as_str());
+        let fields = caps.get(3).map(|m| m.as_str().to_owned());
+        if let (Some(target), Some(join)) = (entity_phrase(target), entity_phrase(join)) {
+            out.push(Statement::Declare {
+                entity: target.clone(),
+                fields: None,
+            });
+            out.push(Statement::Join {
+                join,
+                parents: vec![subject.to_owned(), target],
+                fields,
+            });
+            return;
+        }
+    }
+    let (target, fields) = split_with(object);
+    let Some(target) = entity_phrase(target) else {
+        return;
+    };
+    out.push(Statement::Declare {
+        entity: target.clone(),
+        fields: None,
+    });
+    let mut join_fields = None;
+    if let Some(fields) = fields {
+        if POSSESSIVE_START.is_match(fields) {
+            out.push(Statement::Declare {
+                entity: subject.to_owned(),
+                fields: Some(POSSESSIVE_START.replace(fields, "").into_owned()),
+            });
+        } else {
+            join_fields = Some(fields.to_owned());
+        }
+    }
+    let noun = join_noun(verb_text);
+    let mentioned = noun != "link"
+        && (context.prompt_lower.contains(noun)
+            || context
+                .prompt_lower
+                .contains(&apiforge_manifest::words::plural(noun)));
+    if mentioned || (join_fields.is_some() && noun != "link") {
+        out.push(Statement::Join {
+            join: noun.to_owned(),
+            parents: vec![subject.to_owned(), target],
+            fields: join_fields,
+        });
+    } else {
+        out.push(Statement::ManyToMany {
+            left: subject.to_owned(),
+            right: target,
+            link_fields: join_fields,
+        });
+    }
+}
+
+/// A clause with no verb: "courses, students, enrollments", "Owner(name, phone), Pet(name)",
+/// "workouts with a date". `imperative` relaxes the single-item rule ("Track workouts").
+fn declarations(text_in: &str, imperative: bool) -> Vec<Statement> {
+    let (head, with_fields) = split_with(text_in);
+    if let Some(fields) = with_fields
+        && let Some(entity) = entity_phrase(head)
+    {
+        return vec![Statement::Declare {
+            entity,
+            fields: Some(fields.to_owned()),
+        }];
+    }
+    let items = text::split_list(text_in);
+    let mut out = Vec::new();
+    for item in &items {
+        let (outside, groups) = text::paren_groups(&item.text);
+        if let Some(group) = groups.first()
+            && let Some(entity) = entity_phrase(&outside)
+        {
+            out.push(Statement::Declare {
+                entity,
+                fields: Some(group.clone()),
+            });
+            continue;
+        }
+        let Some(entity) = entity_phrase(&item.text) else {
+            continue;
+        };
+        // A bare list names things; a longer item is a sentence this reader does not know.
+        if text::words(text::strip_determiners(&item.text)).len() > entity.split(' ').count() + 1 {
+            continue;
+        }
+        let last = entity.rsplit(' ').next().unwrap_or_default();
+        let plural = singular(last) != last;
+        if items.len() >= 2 || imperative || plural {
+            out.push(Statement::Declare {
+                entity,
+                fields: None,
+            });
+        } else if super::defaults::domain_resource(&entity).is_some() {
+            // "a blog": a domain word the vague-prompt defaults understand.
+            out.push(Statement::Title { domain: entity });
+        }
+    }
+    out
+}
+
+/// The API's own description: its domain, and resources named after "with", "to manage", ….
+fn title(clause: &str) -> Vec<Statement> {
+    let mut out = Vec::new();
+    let title_word = TITLE_WORD.find(clause);
+    let before = title_word.map_or(clause, |m| &clause[..m.start()]);
+    let after = title_word.map_or("", |m| &clause[m.end()..]);
+    let mut domain = TITLE_PREFIX.replace(before.trim(), "").trim().to_owned();
+    if let Some(caps) = TITLE_MENTIONS.captures(after) {
+        let list = caps.get(1).map_or("", |m| m.as_str());
+        for item in text::split_list(list) {
+            if let Some(entity) = entity_phrase(&item.text) {
+                out.push(Statement::Declare {
+                    entity,
+                    fields: None,
+                });
+            }
+        }
+    } else if let Some(caps) = TITLE_FOR.captures(after) {
+        let list = caps.get(1).map_or("", |m| m.as_str());
+        let items = text::split_list(list);
+        if items.len() >= 2 {
+            for item in &items {
+                if let Some(entity) = entity_phrase(&item.text) {
+                    out.push(Statement::Declare {
+                        entity,
+                        fields: None,
+                    });
+                }
+            }
+        } else if domain_words(&domain).is_empty() {
+            domain = list.to_owned();
+        }
+    }
+    let domain = domain_words(&domain);
+    if !domain.is_empty() {
+        out.insert(0, Statement::Title { domain });
+    }
+    out
+}
+
+/// The content words of a title's domain ("a simple todo list" → "todo list").
+fn domain_words(raw: &str) -> String {
+    const FILLER: &[&str] = &[
+        "a",
+        "an",
+        "the",
+        "simple",
+        "basic",
+        "small",
+        "little",
+        "new",
+        "internal",
+        "rest",
+        "restful",
+        "crud",
+        "minimal",
+        "tiny",
+        "json",
+        "web",
+        "http",
+        "graphql",
+        "my",
+        "our",
+        "your",
+        "quick",
+        "full",
+        "complete",
+        "production",
+        "ready",
+        "production-ready",
+        "modern",
+        "nice",
+        "good",
+        "great",
+        "clean",
+        "fast",
+        "lightweight",
+        "secure",
+        "scalable",
+    ];
+    let words: Vec<String> = text::words(raw)
+        .into_iter()
+        .map(|w| w.trim_end_matches("'s").to_owned())
+        .filter(|w| !FILLER.contains(&w.as_str()))
+        .collect();
+    if words.len() > 4 {
+        return String::new();
+    }
+    words.join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(clause: &str, expect: &[&str]) {
+        let context = Context {
+            prompt_lower: &clause.to_ascii_lowercase(),
+        };
+        let got: Vec<String> = read(clause, &context)
+            .into_iter()
+            .map(|statement| match statement {
+                Statement::Title { domain } => format!("title {domain}"),
+                Statement::Declare { entity, fields } => match fields {
+                    Some(fields) => format!("{entity}: {fields}"),
+                    None => entity,
+                },
+                Statement::BelongsTo {
+                    child,
+                    parent,
+                    required,
+                } => format!("{child} -> {parent}{}", if required { "" } else { "?" }),
+                Statement::ManyToMany {
+                    left,
+                    right,
+                    link_fields,
+                } => format!(
+                    "{left} <-> {right}{}",
+                    link_fields.map(|f| format!(" [{f}]")).unwrap_or_default()
+                ),
+                Statement::Join {
+                    join,
+                    parents,
+                    fields,
+                } => format!(
+                    "{join} joins {}{}",
+                    parents.join("+"),
+                    fields.map(|f| format!(" [{f}]")).unwrap_or_default()
+                ),
+            })
+            .collect();
+        assert_eq!(got, expect, "statements of {clause:?}");
+    }
+
+    #[test]
+    fn declarations_in_many_styles() {
+        check(
+            "Books have a title, an ISBN and a number of copies",
+            &["books: a title, an ISBN and a number of copies"],
+        );
+        check(
+            "course: code, title, credits",
+            &["course: code, title, credits"],
+        );
+        check(
+            "Owner(name, phone), Pet(name, species)",
+            &["owner: name, phone", "pet: name, species"],
+        );
+        check(
+            "recipes with a name and instructions",
+            &["recipes: a name and instructions"],
+        );
+        check(
+            "Also track Import records with a source",
+            &["import: a source"],
+        );
+        check(
+            "courses, students, enrollments",
+            &["courses", "students", "enrollments"],
+        );
+        check("Entities:", &[]);
+        check(
+            "Build a blogging API with users, posts and comments",
+            &["title blogging", "users", "posts", "comments"],
+        );
+        check("a simple todo list api", &["title todo list"]);
+    }
+
+    #[test]
+    fn relations_in_many_styles() {
+        check(
+            "Comments have a body and belong to a post and a user",
+            &[
+                "comments: a body",
+                "post",
+                "comments -> post",
+                "user",
+                "comments -> user",
+            ],
+        );
+        check(
+            "Pets belong to owners, visits belong to pets",
+            &[
+                "pets",
+                "owners",
+                "pets -> owners",
+                "visits",
+                "visits -> pets",
+            ],
+        );
+        check(
+            "Tasks and tags are many-to-many",
+            &["tasks", "tags", "tasks <-> tags"],
+        );
+        check(
+            "a recipe uses many ingredients with a quantity for each",
+            &[
+                "recipe",
+                "ingredients",
+                "recipe <-> ingredients [a quantity]",
+            ],
+        );
+        check(
+            "a user logs workouts with a date and notes",
+            &["user", "workouts: a date and notes", "workouts -> user"],
+        );
+        check(
+            "Members can borrow books through loans that record the due date",
+            &[
+                "members",
+                "books",
+                "loans joins members+books [the due date]",
+            ],
+        );
+        check(
+            "a loan records which member borrowed which book",
+            &["loan joins member+book"],
+        );
+        check(
+            "an order belongs to a customer and has many order items",
+            &[
+                "order",
+                "customer",
+                "order -> customer",
+                "order items",
+                "order items -> order",
+            ],
+        );
+    }
+}

@@ -1,0 +1,294 @@
+//! Sensible fields for resources the prompt names without describing ("a todo list api",
+//! "a user logs workouts"), and the resource a vague domain word stands for ("blog" → posts).
+
+use apiforge_manifest::Field;
+
+use super::types::{is_person_like, typed};
+
+/// Field names per resource word; a trailing `?` marks an optional field.
+const DEFAULT_FIELDS: &[(&str, &[&str])] = &[
+    ("todo", &["title", "completed", "due_date?"]),
+    (
+        "task",
+        &[
+            "title",
+            "description?",
+            "completed",
+            "due_date?",
+            "priority",
+        ],
+    ),
+    ("note", &["title", "body", "pinned"]),
+    ("post", &["title", "body", "published", "published_at?"]),
+    ("article", &["title", "body", "published", "published_at?"]),
+    ("comment", &["body"]),
+    (
+        "product",
+        &["name", "description?", "price", "sku", "stock_quantity"],
+    ),
+    ("item", &["name", "sku", "quantity", "location?"]),
+    ("customer", &["first_name", "last_name", "email", "phone?"]),
+    ("user", &["username", "email", "full_name?"]),
+    (
+        "contact",
+        &["first_name", "last_name", "email", "phone?", "company?"],
+    ),
+    (
+        "event",
+        &["title", "description?", "start_time", "end_time?"],
+    ),
+    ("book", &["title", "isbn", "publication_year?"]),
+    (
+        "movie",
+        &[
+            "title",
+            "release_year",
+            "genre?",
+            "duration_minutes?",
+            "rating?",
+        ],
+    ),
+    (
+        "film",
+        &[
+            "title",
+            "release_year",
+            "genre?",
+            "duration_minutes?",
+            "rating?",
+        ],
+    ),
+    (
+        "employee",
+        &[
+            "first_name",
+            "last_name",
+            "email",
+            "hire_date",
+            "job_title?",
+        ],
+    ),
+    (
+        "invoice",
+        &[
+            "invoice_number",
+            "issue_date",
+            "due_date",
+            "total_amount",
+            "paid",
+        ],
+    ),
+    ("order", &["order_date", "status", "total_amount"]),
+    ("category", &["name"]),
+    ("tag", &["name"]),
+    ("genre", &["name"]),
+    ("label", &["name"]),
+    ("department", &["name"]),
+    (
+        "project",
+        &["name", "description?", "start_date?", "due_date?"],
+    ),
+    ("message", &["body", "sent_at"]),
+    ("review", &["rating", "comment?"]),
+    ("recipe", &["name", "instructions", "servings"]),
+    ("company", &["name", "website?"]),
+    ("organization", &["name", "website?"]),
+    ("team", &["name"]),
+    ("group", &["name", "description?"]),
+    ("loan", &["loan_date", "due_date", "returned"]),
+    ("enrollment", &["enrollment_date", "grade?"]),
+    ("registration", &["registered_at", "checked_in"]),
+    ("booking", &["start_date", "end_date", "status?"]),
+    ("reservation", &["start_date", "end_date", "status?"]),
+    ("attendance", &["date", "attended"]),
+    ("membership", &["joined_at", "active"]),
+    ("subscription", &["started_at", "active"]),
+    ("rental", &["start_date", "end_date", "returned"]),
+    ("application", &["submitted_at", "status"]),
+    ("workout", &["date", "duration", "notes?"]),
+    ("exercise", &["name", "sets", "reps", "weight?"]),
+    ("payment", &["amount", "paid_at", "method?"]),
+    ("room", &["name", "capacity"]),
+    ("venue", &["name", "address", "capacity"]),
+    ("course", &["code", "title", "credits"]),
+    ("class", &["name"]),
+    ("location", &["name", "address?", "latitude?", "longitude?"]),
+    ("address", &["street", "city", "postal_code", "country"]),
+    ("photo", &["title?", "url"]),
+    ("image", &["title?", "url"]),
+    ("file", &["name", "url", "size_bytes?"]),
+    ("document", &["title", "url"]),
+    ("attachment", &["name", "url"]),
+    ("ticket", &["subject", "description", "priority", "status"]),
+    ("device", &["serial_number", "model?", "installed_at?"]),
+    ("reading", &["timestamp", "value"]),
+    ("vehicle", &["make", "model", "year", "license_plate"]),
+    ("car", &["make", "model", "year", "license_plate"]),
+    ("song", &["title", "duration_seconds", "artist?"]),
+    ("album", &["title", "release_year"]),
+    ("playlist", &["name", "description?"]),
+    ("question", &["text", "correct_answer?"]),
+    ("answer", &["text", "correct"]),
+    ("quiz", &["title", "description?"]),
+    ("appointment", &["start_time", "end_time", "notes?"]),
+    ("shift", &["start_time", "end_time"]),
+    ("expense", &["description", "amount", "date"]),
+    ("transaction", &["amount", "occurred_at", "description?"]),
+    ("account", &["name", "balance"]),
+    ("store", &["name", "address?"]),
+    ("supplier", &["name", "email", "phone?"]),
+    ("warehouse", &["name", "address?"]),
+    ("property", &["title", "address", "price"]),
+    ("listing", &["title", "price", "description?"]),
+    ("job", &["title", "description?", "salary?"]),
+    ("session", &["title", "start_time", "end_time?"]),
+    ("meeting", &["title", "start_time", "end_time?"]),
+    ("lesson", &["title", "content?"]),
+    ("channel", &["name", "description?"]),
+    ("habit", &["name", "frequency?", "active"]),
+    ("goal", &["title", "target_date?", "achieved"]),
+    ("bookmark", &["title", "url"]),
+    ("link", &["title", "url"]),
+];
+
+/// Fields for someone or some account with nothing else said.
+const PERSON_FIELDS: &[&str] = &["name", "email"];
+
+/// Fields for anything else.
+const GENERIC_FIELDS: &[&str] = &["name"];
+
+/// Default fields of an entity whose snake_case name is `snake` ("inventory_item" looks up
+/// "inventory_item", then "item").
+pub(super) fn fields_for(snake: &str) -> Vec<Field> {
+    let person_like = is_person_like(snake);
+    let last = snake.rsplit('_').next().unwrap_or(snake);
+    let specs = DEFAULT_FIELDS
+        .iter()
+        .find(|(word, _)| *word == snake)
+        .or_else(|| DEFAULT_FIELDS.iter().find(|(word, _)| *word == last))
+        .map(|(_, specs)| *specs)
+        .unwrap_or(if person_like {
+            PERSON_FIELDS
+        } else {
+            GENERIC_FIELDS
+        });
+    specs
+        .iter()
+        .map(|spec| {
+            let (name, optional) = match spec.strip_suffix('?') {
+                Some(name) => (name, true),
+                None => (*spec, false),
+            };
+            let mut field = typed(name, person_like);
+            if optional {
+                field.required = false;
+            }
+            field
+        })
+        .collect()
+}
+
+/// Domain words of vague prompts → the resource they stand for.
+const DOMAINS: &[(&str, &str)] = &[
+    ("todo", "todo"),
+    ("todos", "todo"),
+    ("to-do", "todo"),
+    ("note", "note"),
+    ("notes", "note"),
+    ("note-taking", "note"),
+    ("notebook", "note"),
+    ("blog", "post"),
+    ("blogging", "post"),
+    ("shop", "product"),
+    ("store", "product"),
+    ("e-commerce", "product"),
+    ("ecommerce", "product"),
+    ("webshop", "product"),
+    ("catalog", "product"),
+    ("catalogue", "product"),
+    ("inventory", "inventory item"),
+    ("library", "book"),
+    ("bookstore", "book"),
+    ("books", "book"),
+    ("contacts", "contact"),
+    ("contact", "contact"),
+    ("address book", "contact"),
+    ("crm", "contact"),
+    ("calendar", "event"),
+    ("events", "event"),
+    ("scheduling", "appointment"),
+    ("tasks", "task"),
+    ("task", "task"),
+    ("kanban", "task"),
+    ("movies", "movie"),
+    ("movie", "movie"),
+    ("films", "movie"),
+    ("cinema", "movie"),
+    ("hr", "employee"),
+    ("employees", "employee"),
+    ("payroll", "employee"),
+    ("invoicing", "invoice"),
+    ("invoices", "invoice"),
+    ("billing", "invoice"),
+    ("recipes", "recipe"),
+    ("recipe", "recipe"),
+    ("cooking", "recipe"),
+    ("fitness", "workout"),
+    ("workout", "workout"),
+    ("helpdesk", "ticket"),
+    ("ticketing", "ticket"),
+    ("support", "ticket"),
+    ("chat", "message"),
+    ("messaging", "message"),
+    ("bookmarks", "bookmark"),
+    ("expenses", "expense"),
+    ("budget", "expense"),
+    ("habits", "habit"),
+    ("products", "product"),
+    ("customers", "customer"),
+    ("users", "user"),
+    ("user", "user"),
+    ("product", "product"),
+    ("customer", "customer"),
+    ("book", "book"),
+    ("event", "event"),
+    ("employee", "employee"),
+    ("invoice", "invoice"),
+    ("inventory item", "inventory item"),
+];
+
+/// The resource a vague domain stands for: the first domain word with a known resource.
+pub(super) fn domain_resource(domain: &str) -> Option<&'static str> {
+    let words: Vec<&str> = domain.split_whitespace().collect();
+    for window in [2, 1] {
+        for pair in words.windows(window) {
+            let phrase = pair.join(" ");
+            if let Some((_, resource)) = DOMAINS.iter().find(|(word, _)| *word == phrase) {
+                return Some(resource);
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(snake: &str, expect: &[&str]) {
+        let got: Vec<String> = fields_for(snake).into_iter().map(|f| f.name).collect();
+        assert_eq!(got, expect, "default fields of {snake:?}");
+    }
+
+    #[test]
+    fn defaults_by_word() {
+        check("todo", &["title", "completed", "due_date"]);
+        check("inventory_item", &["name", "sku", "quantity", "location"]);
+        check("agent", &["name", "email"]);
+        check("gadget", &["name"]);
+        assert_eq!(domain_resource("todo list"), Some("todo"));
+        assert_eq!(domain_resource("simple blog"), Some("post"));
+        assert_eq!(domain_resource("address book"), Some("contact"));
+        assert_eq!(domain_resource("quantum widgets"), None);
+    }
+}

@@ -1,0 +1,869 @@
+//! Field lists → fields: "a title, an optional ISBN (unique), weight in kg, a rating between
+//! 1 and 5, a status (draft or published), a location, whether it is paid, an optional
+//! manager who is also an employee".
+//!
+//! Each list item becomes fields, or a link to another entity when the item names one.
+
+use std::sync::LazyLock;
+
+use apiforge_manifest::sanitize::field_name;
+use apiforge_manifest::{Field, FieldType};
+use regex::Regex;
+
+use super::enums;
+use super::text::{self, Joiner, regex};
+use super::types::typed;
+
+/// What one list item says.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Item {
+    /// One or more fields (a location gives two).
+    Fields(Vec<Field>),
+    /// A link to the entity named by `target` (a phrase, resolved by the caller).
+    Link {
+        /// The entity phrase.
+        target: String,
+        /// Role name when it differs from the target ("manager", "home_team").
+        name: Option<String>,
+        /// Whether the link must be set.
+        required: bool,
+    },
+}
+
+/// What the parser needs to know about the entity the list belongs to.
+pub(super) struct Owner<'a> {
+    /// The entity's snake_case name.
+    pub snake: &'a str,
+    /// Whether the entity is a person or account.
+    pub person_like: bool,
+    /// Resolves a phrase to a declared entity name, if it names one.
+    pub known: &'a dyn Fn(&str) -> Option<String>,
+}
+
+/// Modifier words that adjust an item rather than name it.
+static OPTIONAL: LazyLock<Regex> = LazyLock::new(|| {
+    regex(
+        r"(?i)\b(?:optional(?:ly)?|nullable|if\s+any|may\s+be\s+(?:empty|blank|null|missing)|not\s+required)\b",
+    )
+});
+static REQUIRED: LazyLock<Regex> =
+    LazyLock::new(|| regex(r"(?i)\b(?:required|mandatory|must\s+be\s+(?:set|given))\b"));
+static UNIQUE: LazyLock<Regex> = LazyLock::new(|| regex(r"(?i)\b(?:unique|distinct)\b"));
+
+static RANGE: LazyLock<Regex> = LazyLock::new(|| {
+    regex(
+        r"(?i)(?:\b(?:between|from|ranging\s+from|in\s+the\s+range)\s+)?(-?\d+(?:\.\d+)?)\s*(?:to|-|\.\.|…)\s*(-?\d+(?:\.\d+)?)\s*(%|percent|characters|chars|letters)?",
+    )
+});
+static AT_LEAST: LazyLock<Regex> = LazyLock::new(|| {
+    regex(
+        r"(?i)(?:\bat\s+least|\bminimum(?:\s+of)?|\bmin\.?|>=|\bno\s+less\s+than)\s*(-?\d+(?:\.\d+)?)\s*(characters|chars|letters)?",
+    )
+});
+static AT_MOST: LazyLock<Regex> = LazyLock::new(|| {
+    regex(
+        r"(?i)(?:\bat\s+most|\bup\s+to|\bmaximum(?:\s+of)?|\bmax\.?|<=|\bno\s+more\s+than|\bless\s+than)\s*(-?\d+(?:\.\d+)?)\s*(characters|chars|letters)?",
+    )
+});
+static OUT_OF: LazyLock<Regex> = LazyLock::new(|| regex(r"(?i)\bout\s+of\s+(\d+)"));
+static POSITIVE: LazyLock<Regex> =
+    LazyLock::new(|| regex(r"(?i)\b(?:positive|non-negative|nonnegative)\b"));
+
+static UNIT: LazyLock<Regex> = LazyLock::new(|| {
+    regex(
+        r"(?i)\b(?:in|as|measured\s+in)\s+(kg|kilograms?|kilos?|grams?|g|lbs?|pounds|ounces|oz|tons?|tonnes?|km|kilometers?|kilometres?|meters?|metres?|m|cm|centimeters?|centimetres?|mm|millimeters?|miles?|feet|ft|inch(?:es)?|minutes?|mins?|seconds?|secs?|hours?|hrs?|days?|weeks?|months?|years?|celsius|fahrenheit|kelvin|degrees(?:\s+celsius|\s+fahrenheit)?|°c|°f|percent|%|usd|eur|euros?|dollars?|gbp|pounds\s+sterling|cents|liters?|litres?|ml|milliliters?|kcal|calories|bytes|kb|mb|gb|kwh|watts?|volts?|km/h|mph|bpm|square\s+(?:meters?|metres?|feet|foot|km|kilometers?|miles?)|sq\s*m|sq\s*ft|sqft|m2|m²)\b",
+    )
+});
+static UNIT_ONLY: LazyLock<Regex> = LazyLock::new(|| {
+    regex(
+        r"(?i)^(?:in\s+)?(kg|grams?|lbs?|pounds|km|meters?|metres?|cm|mm|miles?|minutes?|mins?|seconds?|hours?|days?|celsius|fahrenheit|°c|°f|percent|%|usd|eur|euros?|dollars?|cents|liters?|litres?|ml|kcal)$",
+    )
+});
+
+static SELF_REFERENCE: LazyLock<Regex> = LazyLock::new(|| {
+    regex(
+        r"(?i)^(.+?)\s+(?:who|which|that)\s+(?:is|are)\s+(?:also\s+)?(?:itself\s+)?(?:(?:an|a|another|the|one\s+of\s+the)\s+)?(.+)$",
+    )
+});
+static WHETHER: LazyLock<Regex> =
+    LazyLock::new(|| regex(r"(?i)^(?:a\s+flag\s+for\s+)?whether\s+(?:or\s+not\s+)?(.+)$"));
+static WHEN: LazyLock<Regex> = LazyLock::new(|| {
+    regex(
+        r"(?i)^(?:the\s+)?(?:(time|date|moment|day)\s+)?(?:when|that)\s+(?:it|they|this|he|she|the\s+\w+(?:\s+\w+)?)\s+(?:was|were|is|are|got|has\s+been|had\s+been|gets)\s+(?:last\s+|first\s+)?(\w+)$",
+    )
+});
+static NUMBER_OF: LazyLock<Regex> = LazyLock::new(|| {
+    regex(
+        r"(?i)^(?:(?:the|a|an|total)\s+)*(?:total\s+)?(?:number|count|amount|quantity|#)\s+of\s+(.+)$",
+    )
+});
+static FLAG_SUFFIX: LazyLock<Regex> =
+    LazyLock::new(|| regex(r"(?i)^(.+?)\s+(?:flag|boolean|bool|checkbox|toggle|yes/no)$"));
+static LOCATION: LazyLock<Regex> = LazyLock::new(|| {
+    regex(
+        r"(?i)^(?:gps\s+|geo\s*|geographic\s+)?(?:location|coordinates|coords|geolocation|gps\s+position|lat/long|lat/lng|latitude/longitude|latlng)$",
+    )
+});
+
+/// Items of a list, with "first and last name" shared out to "first name", "last name".
+fn items(list: &str) -> Vec<String> {
+    let raw = text::split_list(list);
+    let mut out: Vec<String> = Vec::with_capacity(raw.len());
+    for (index, item) in raw.iter().enumerate() {
+        let next = raw.get(index + 1);
+        let text = match next {
+            Some(next)
+                if next.joiner == Joiner::And
+                    && item.text.split_whitespace().count() == 1
+                    && is_modifier(&item.text)
+                    && next.text.split_whitespace().count() >= 2 =>
+            {
+                let tail = next.text.split_whitespace().skip(1).collect::<Vec<_>>();
+                format!("{} {}", item.text, tail.join(" "))
+            }
+            _ => item.text.clone(),
+        };
+        out.push(text);
+    }
+    out
+}
+
+fn is_modifier(word: &str) -> bool {
+    const MODIFIERS: &[&str] = &[
+        "first",
+        "last",
+        "middle",
+        "start",
+        "end",
+        "min",
+        "max",
+        "minimum",
+        "maximum",
+        "home",
+        "work",
+        "mobile",
+        "opening",
+        "closing",
+        "check-in",
+        "checkout",
+        "departure",
+        "arrival",
+        "billing",
+        "shipping",
+        "birth",
+        "due",
+        "pickup",
+        "delivery",
+        "origin",
+        "destination",
+        "sender",
+        "recipient",
+        "street",
+        "given",
+        "family",
+        "primary",
+        "secondary",
+    ];
+    MODIFIERS.contains(&word.to_ascii_lowercase().as_str())
+}
+
+/// Parses a field list.
+pub(super) fn parse_list(list: &str, owner: &Owner<'_>) -> Vec<Item> {
+    let list = list.trim();
+    let list = list
+        .strip_suffix("for each")
+        .or_else(|| list.strip_suffix("for each one"))
+        .unwrap_or(list);
+    items(list)
+        .iter()
+        .filter_map(|item| parse_item(item, owner))
+        .collect()
+}
+
+/// Parses one item; `None` when it names nothing.
+pub(super) fn parse_item(raw: &str, owner: &Owner<'_>) -> Option<Item> {
+    let mut phrase = raw.trim().to_owned();
+    let optional = OPTIONAL.is_match(&phrase);
+    let required_said = REQUIRED.is_match(&phrase);
+    let unique = UNIQUE.is_match(&phrase);
+    phrase = OPTIONAL.replace_all(&phrase, " ").into_owned();
+    phrase = REQUIRED.replace_all(&phrase, " ").into_owned();
+    phrase = UNIQUE.replace_all(&phrase, " ").into_owned();
+
+    let mut facts = Facts::default();
+    let (outside, groups) = text::paren_groups(&phrase);
+    phrase = outside;
+    for group in &groups {
+        facts.read_group(group);
+    }
+    phrase = facts.read_bounds(&phrase);
+    phrase = facts.read_unit(&phrase);
+    if facts.values.is_none()
+        && let Some((head, values)) = enums::inline(&phrase)
+    {
+        phrase = head;
+        facts.values = Some(values);
+    }
+    let phrase = phrase.trim().trim_matches([',', ':', '-', '.']);
+
+    if let Some(caps) = SELF_REFERENCE.captures(phrase) {
+        let role = name_phrase(caps.get(1).map_or("", |m| m.as_str()));
+        let target = caps.get(2).map_or("", |m| m.as_str()).trim();
+        if let Some(entity) = (owner.known)(target).or_else(|| plausible_entity(target)) {
+            let self_reference = field_name(&entity) == owner.snake;
+            let name = field_name(&role);
+            let name = (name != field_name(&entity)).then_some(name);
+            return Some(Item::Link {
+                target: entity,
+                name,
+                required: !optional && !self_reference,
+            });
+        }
+    }
+
+    let mut forced: Option<FieldType> = None;
+    let mut name_words: String;
+    if let Some(caps) = WHETHER.captures(phrase) {
+        name_words = whether_name(caps.get(1).map_or("", |m| m.as_str()));
+        forced = Some(FieldType::Boolean);
+    } else if let Some(caps) = WHEN.captures(phrase) {
+        let verb = caps.get(2).map_or("", |m| m.as_str());
+        let date_only = caps
+            .get(1)
+            .is_some_and(|m| matches!(m.as_str().to_ascii_lowercase().as_str(), "date" | "day"));
+        if date_only {
+            name_words = format!("{verb} date");
+            forced = Some(FieldType::Date);
+        } else {
+            name_words = format!("{verb} at");
+            forced = Some(FieldType::Datetime);
+        }
+    } else if let Some(caps) = NUMBER_OF.captures(phrase) {
+        name_words = name_phrase(caps.get(1).map_or("", |m| m.as_str()));
+        forced = Some(FieldType::Integer);
+    } else if let Some(caps) = FLAG_SUFFIX.captures(phrase) {
+        name_words = name_phrase(caps.get(1).map_or("", |m| m.as_str()));
+        forced = Some(FieldType::Boolean);
+    } else {
+        name_words = name_phrase(phrase);
+    }
+    if name_words.trim().is_empty() {
+        if facts.values.is_some() {
+            name_words = "kind".to_owned();
+        } else {
+            return None;
+        }
+    }
+
+    if facts.location || LOCATION.is_match(name_words.trim()) {
+        let mut latitude = typed("latitude", false);
+        let mut longitude = typed("longitude", false);
+        latitude.required = !optional;
+        longitude.required = !optional;
+        return Some(Item::Fields(vec![latitude, longitude]));
+    }
+
+    if forced.is_none()
+        && facts.values.is_none()
+        && !facts.bounds_said()
+        && let Some(target) = (owner.known)(&name_words)
+    {
+        let self_reference = field_name(&target) == owner.snake;
+        return Some(Item::Link {
+            target,
+            name: self_reference.then(|| "parent".to_owned()),
+            required: !optional && !self_reference,
+        });
+    }
+    if forced.is_none()
+        && facts.values.is_none()
+        && let Some((modifier, target)) = split_role(&name_words, owner)
+    {
+        let self_reference = field_name(&target) == owner.snake;
+        return Some(Item::Link {
+            target,
+            name: Some(field_name(&modifier)),
+            required: !optional && !self_reference,
+        });
+    }
+
+    let name = alias(&field_name(&name_words));
+    let mut field = typed(&name, owner.person_like);
+    if let Some(ty) = forced {
+        retype(&mut field, ty);
+        if ty == FieldType::Integer {
+            field.min = Some(0.0);
+        }
+        if ty == FieldType::Boolean {
+            field.required = false;
+            field.default = Some(serde_json::Value::Bool(false));
+        }
+    }
+    facts.apply(&mut field);
+    if unique {
+        field.unique = true;
+    }
+    if optional {
+        field.required = false;
+    } else if required_said {
+        field.required = true;
+    }
+    Some(Item::Fields(vec![field]))
+}
+
+/// "the attendee checked in" → "checked in"; "it is paid" → "is paid".
+fn whether_name(rest: &str) -> String {
+    const AUX: &[&str] = &[
+        "is", "are", "was", "were", "has", "have", "had", "been", "did", "does",
+    ];
+    const PRONOUNS: &[&str] = &["it", "they", "he", "she", "this", "we", "you", "i"];
+    let words = text::words(rest);
+    let mut index = 0;
+    let mut had_determiner = false;
+    while index < words.len() && matches!(words[index].as_str(), "the" | "a" | "an" | "this") {
+        index += 1;
+        had_determiner = true;
+    }
+    if index < words.len() && PRONOUNS.contains(&words[index].as_str()) {
+        index += 1;
+    } else if had_determiner && index + 1 < words.len() {
+        index += 1; // the subject noun: "the attendee"
+    }
+    let mut name = Vec::new();
+    if index < words.len() && matches!(words[index].as_str(), "is" | "are" | "was" | "were") {
+        name.push("is".to_owned());
+    }
+    while index < words.len() && AUX.contains(&words[index].as_str()) {
+        index += 1;
+    }
+    while index < words.len() && matches!(words[index].as_str(), "a" | "an" | "the") {
+        index += 1;
+    }
+    name.extend(words[index..].iter().cloned());
+    if name == ["is"] {
+        return String::new();
+    }
+    name.join(" ")
+}
+
+/// The naming words of an item: determiners, possessives and filler nouns removed.
+fn name_phrase(raw: &str) -> String {
+    let stripped = text::strip_determiners(raw);
+    let mut words: Vec<String> = text::words(stripped)
+        .into_iter()
+        .filter(|w| !w.ends_with("'s"))
+        .collect();
+    while words.first().is_some_and(|w| {
+        matches!(
+            w.as_str(),
+            "the" | "a" | "an" | "its" | "their" | "his" | "her"
+        )
+    }) {
+        words.remove(0);
+    }
+    while words.last().is_some_and(|w| {
+        matches!(
+            w.as_str(),
+            "field" | "column" | "attribute" | "property" | "value" | "of" | "for" | "each" | "in"
+        )
+    }) && words.len() > 1
+    {
+        words.pop();
+    }
+    words.join(" ")
+}
+
+/// Well-known spellings of one idea collapsed to one name.
+fn alias(name: &str) -> String {
+    match name {
+        "email_address" | "e_mail" | "mail" | "e_mail_address" => "email",
+        "difficulty_level" => "difficulty",
+        "lat" => "latitude",
+        "lng" | "lon" | "long" => "longitude",
+        "dob" => "date_of_birth",
+        "qty" => "quantity",
+        "desc" => "description",
+        "telephone" | "phone_no" | "tel" => "phone",
+        "web_site" => "website",
+        "zip" => "zip_code",
+        other => other,
+    }
+    .to_owned()
+}
+
+/// "home team" where Team is an entity → ("home", "Team").
+fn split_role(phrase: &str, owner: &Owner<'_>) -> Option<(String, String)> {
+    let words: Vec<&str> = phrase.split_whitespace().collect();
+    if words.len() < 2 || words.len() > 3 {
+        return None;
+    }
+    let last = words.last()?;
+    let target = (owner.known)(last)?;
+    let modifier = words[..words.len() - 1].join(" ");
+    const ROLE_WORDS: &[&str] = &[
+        "parent",
+        "home",
+        "away",
+        "primary",
+        "secondary",
+        "main",
+        "assigned",
+        "reporting",
+        "previous",
+        "next",
+        "preferred",
+        "default",
+        "billing",
+        "shipping",
+        "source",
+        "target",
+        "origin",
+        "destination",
+        "sender",
+        "recipient",
+        "reviewing",
+        "supervising",
+        "lead",
+        "head",
+        "backup",
+        "current",
+        "original",
+        "related",
+        "linked",
+        "owning",
+        "responsible",
+    ];
+    ROLE_WORDS
+        .contains(&modifier.as_str())
+        .then_some((modifier, target))
+}
+
+/// A target phrase of a self-reference that is not yet a declared entity: its entity name.
+fn plausible_entity(phrase: &str) -> Option<String> {
+    let phrase = super::names::entity_phrase(phrase)?;
+    (!phrase.contains(' ')).then(|| apiforge_manifest::words::entity_name(&phrase))
+}
+
+/// Changes the type, dropping constraints the new type cannot carry.
+fn retype(field: &mut Field, ty: FieldType) {
+    if field.ty == ty {
+        return;
+    }
+    field.ty = ty;
+    if !ty.is_numeric() {
+        field.min = None;
+        field.max = None;
+    }
+    if !ty.is_textual() {
+        field.min_length = None;
+        field.max_length = None;
+    }
+    if ty != FieldType::Enum {
+        field.values.clear();
+    }
+    if ty != FieldType::Boolean {
+        field.default = None;
+    }
+    field.unique = field.unique && !matches!(ty, FieldType::Boolean);
+    if ty != FieldType::Boolean {
+        field.required = true;
+    }
+}
+
+/// What parentheses, bounds and units said about an item.
+#[derive(Debug, Default)]
+struct Facts {
+    values: Option<Vec<String>>,
+    location: bool,
+    min: Option<f64>,
+    max: Option<f64>,
+    min_length: Option<u32>,
+    max_length: Option<u32>,
+    percent: bool,
+    positive: bool,
+    unit: Option<String>,
+    description: Option<String>,
+}
+
+impl Facts {
+    fn bounds_said(&self) -> bool {
+        self.min.is_some()
+            || self.max.is_some()
+            || self.min_length.is_some()
+            || self.max_length.is_some()
+            || self.unit.is_some()
+    }
+
+    fn read_group(&mut self, group: &str) {
+        let lower = group.to_lowercase();
+        if lower.contains("lat") && (lower.contains("long") || lower.contains("lng")) {
+            self.location = true;
+            return;
+        }
+        let rest = self.read_bounds(group);
+        let rest = self.read_unit(&rest);
+        if let Some(caps) = UNIT_ONLY.captures(rest.trim()) {
+            self.unit = caps.get(1).map(|m| m.as_str().to_owned());
+            return;
+        }
+        let rest = OPTIONAL.replace_all(&rest, " ");
+        let rest = UNIQUE.replace_all(&rest, " ");
+        let rest = rest.trim();
+        if rest.is_empty() {
+            return;
+        }
+        if let Some(values) = enums::values(rest) {
+            self.values = Some(values);
+        } else if self.description.is_none() && rest.chars().any(char::is_alphabetic) {
+            let rest = rest.strip_prefix("eg ").unwrap_or(rest);
+            self.description = Some(sentence_case(rest));
+        }
+    }
+
+    /// Reads ranges and limits, returning the text without them.
+    fn read_bounds(&mut self, text: &str) -> String {
+        let mut text = text.to_owned();
+        if POSITIVE.is_match(&text) {
+            self.positive = true;
+            text = POSITIVE.replace_all(&text, " ").into_owned();
+        }
+        if let Some(caps) = RANGE.captures(&text) {
+            let low = caps.get(1).and_then(|m| m.as_str().parse::<f64>().ok());
+            let high = caps.get(2).and_then(|m| m.as_str().parse::<f64>().ok());
+            let suffix = caps.get(3).map(|m| m.as_str().to_ascii_lowercase());
+            if let (Some(low), Some(high)) = (low, high) {
+                let (low, high) = if low <= high {
+                    (low, high)
+                } else {
+                    (high, low)
+                };
+                match suffix.as_deref() {
+                    Some("characters" | "chars" | "letters") => {
+                        self.min_length = to_length(low);
+                        self.max_length = to_length(high);
+                    }
+                    Some(_) => {
+                        self.percent = true;
+                        self.min = Some(low);
+                        self.max = Some(high);
+                    }
+                    None => {
+                        self.min = Some(low);
+                        self.max = Some(high);
+                    }
+                }
+            }
+            text = RANGE.replace(&text, " ").into_owned();
+        }
+        if let Some(caps) = AT_LEAST.captures(&text) {
+            let bound = caps.get(1).and_then(|m| m.as_str().parse::<f64>().ok());
+            if caps.get(2).is_some() {
+                self.min_length = bound.and_then(to_length);
+            } else {
+                self.min = bound;
+            }
+            text = AT_LEAST.replace(&text, " ").into_owned();
+        }
+        if let Some(caps) = AT_MOST.captures(&text) {
+            let bound = caps.get(1).and_then(|m| m.as_str().parse::<f64>().ok());
+            if caps.get(2).is_some() {
+                self.max_length = bound.and_then(to_length);
+            } else {
+                self.max = bound;
+            }
+            text = AT_MOST.replace(&text, " ").into_owned();
+        }
+        if let Some(caps) = OUT_OF.captures(&text) {
+            self.max = caps.get(1).and_then(|m| m.as_str().parse::<f64>().ok());
+            text = OUT_OF.replace(&text, " ").into_owned();
+        }
+        text
+    }
+
+    fn read_unit(&mut self, text: &str) -> String {
+        let Some(caps) = UNIT.captures(text) else {
+            return text.to_owned();
+        };
+        self.unit = caps.get(1).map(|m| m.as_str().to_owned());
+        UNIT.replace(text, " ").into_owned()
+    }
+
+    fn apply(self, field: &mut Field) {
+        if let Some(values) = self.values {
+            retype(field, FieldType::Enum);
+            field.values = values;
+            field.unique = false;
+        }
+        if let Some(unit) = &self.unit {
+            let unit_lower = unit.to_lowercase();
+            let ty = unit_type(&unit_lower, field.ty);
+            if ty != field.ty {
+                retype(field, ty);
+                if field.min.is_none()
+                    && !matches!(unit_lower.as_str(), "celsius" | "fahrenheit" | "°c" | "°f")
+                    && !unit_lower.starts_with("degrees")
+                {
+                    field.min = Some(0.0);
+                }
+            }
+            if matches!(unit_lower.as_str(), "percent" | "%") {
+                field.min = Some(0.0);
+                field.max = Some(100.0);
+            }
+            field.description = Some(format!("{} in {unit}", humanize(&field.name)));
+        }
+        if let Some(description) = self.description
+            && field.description.is_none()
+        {
+            field.description = Some(description);
+        }
+        if self.min_length.is_some() || self.max_length.is_some() {
+            if !field.ty.is_textual() {
+                retype(field, FieldType::String);
+            }
+            if let Some(min) = self.min_length {
+                field.min_length = Some(min);
+            }
+            if let Some(max) = self.max_length.filter(|max| *max > 0) {
+                field.max_length = Some(max);
+            }
+            if let (Some(min), Some(max)) = (field.min_length, field.max_length)
+                && min > max
+            {
+                field.min_length = Some(max);
+            }
+        }
+        if self.min.is_some() || self.max.is_some() {
+            let whole = [self.min, self.max]
+                .into_iter()
+                .flatten()
+                .all(|bound| bound.fract() == 0.0);
+            match field.ty {
+                FieldType::Integer if !whole => retype(field, FieldType::Number),
+                FieldType::Integer | FieldType::Number | FieldType::Decimal => {}
+                _ if whole => retype(field, FieldType::Integer),
+                _ => retype(field, FieldType::Number),
+            }
+            if let Some(min) = self.min {
+                field.min = Some(min);
+            }
+            if let Some(max) = self.max {
+                field.max = Some(max);
+            }
+            if let (Some(min), Some(max)) = (field.min, field.max)
+                && min > max
+            {
+                // A stated bound wins over a default one.
+                if self.min.is_some() {
+                    field.max = None;
+                } else {
+                    field.min = None;
+                }
+            }
+        }
+        if self.positive && field.ty.is_numeric() && field.min.is_none() {
+            field.min = Some(0.0);
+        }
+        if self.percent && field.ty.is_numeric() && field.description.is_none() {
+            field.description = Some(format!("{} in percent", humanize(&field.name)));
+        }
+    }
+}
+
+fn to_length(value: f64) -> Option<u32> {
+    (value >= 0.0 && value.fract() == 0.0 && value <= f64::from(u32::MAX)).then_some(value as u32)
+}
+
+/// The type a measurement in `unit` should have, given the type its name suggested.
+fn unit_type(unit: &str, current: FieldType) -> FieldType {
+    const WHOLE: &[&str] = &[
+        "minute", "minutes", "min", "mins", "second", "seconds", "sec", "secs", "day", "days",
+        "week", "weeks", "month", "months", "year", "years", "cents", "bytes", "kcal", "calories",
+        "bpm",
+    ];
+    const MONEY: &[&str] = &[
+        "usd",
+        "eur",
+        "euro",
+        "euros",
+        "dollar",
+        "dollars",
+        "gbp",
+        "pounds sterling",
+    ];
+    if MONEY.contains(&unit) {
+        FieldType::Decimal
+    } else if WHOLE.contains(&unit) {
+        if current.is_numeric() {
+            current
+        } else {
+            FieldType::Integer
+        }
+    } else if current.is_numeric() {
+        current
+    } else {
+        FieldType::Number
+    }
+}
+
+/// "prep_time" → "Prep time".
+fn humanize(name: &str) -> String {
+    sentence_case(&name.replace('_', " "))
+}
+
+fn sentence_case(text: &str) -> String {
+    let mut chars = text.trim().chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn known(phrase: &str) -> Option<String> {
+        let name = apiforge_manifest::words::entity_name(text::strip_determiners(phrase));
+        ["Employee", "Author", "Team", "Category"]
+            .contains(&name.as_str())
+            .then_some(name)
+    }
+
+    /// Renders parsed items compactly: `name:type[!unique][?optional][min..max][=values]`.
+    fn check(entity: &str, input: &str, expect: &[&str]) {
+        let owner = Owner {
+            snake: entity,
+            person_like: super::super::types::is_person_like(entity),
+            known: &known,
+        };
+        let got: Vec<String> = parse_list(input, &owner)
+            .into_iter()
+            .flat_map(|item| match item {
+                Item::Fields(fields) => fields.into_iter().map(render).collect::<Vec<_>>(),
+                Item::Link {
+                    target,
+                    name,
+                    required,
+                } => vec![format!(
+                    "->{target}{}{}",
+                    name.map(|n| format!(" as {n}")).unwrap_or_default(),
+                    if required { "" } else { "?" }
+                )],
+            })
+            .collect();
+        assert_eq!(got, expect, "fields of {input:?}");
+    }
+
+    fn render(field: Field) -> String {
+        let mut out = format!("{}:{}", field.name, field.ty.as_str());
+        if field.unique {
+            out.push('!');
+        }
+        if !field.required {
+            out.push('?');
+        }
+        if field.min.is_some() || field.max.is_some() {
+            let show = |b: Option<f64>| b.map(|b| b.to_string()).unwrap_or_default();
+            out.push_str(&format!("[{}..{}]", show(field.min), show(field.max)));
+        }
+        if field.min_length.is_some() || field.max_length.is_some() {
+            let show = |b: Option<u32>| b.map(|b| b.to_string()).unwrap_or_default();
+            out.push_str(&format!(
+                "[len {}..{}]",
+                show(field.min_length),
+                show(field.max_length)
+            ));
+        }
+        if !field.values.is_empty() {
+            out.push_str(&format!("={}", field.values.join("|")));
+        }
+        if let Some(description) = field.description {
+            out.push_str(&format!(" \"{description}\""));
+        }
+        out
+    }
+
+    #[test]
+    fn sentences_of_fields() {
+        check(
+            "book",
+            "a title, an ISBN, a publication year and a number of copies",
+            &[
+                "title:string[len 1..200]",
+                "isbn:string![len 1..64]",
+                "publication_year:integer",
+                "copies:integer[0..]",
+            ],
+        );
+        check(
+            "employee",
+            "first and last name, work email, an active flag and an optional manager who is also an employee",
+            &[
+                "first_name:string[len 1..100]",
+                "last_name:string[len 1..100]",
+                "work_email:email![len ..254]",
+                "active:boolean?",
+                "->Employee as manager?",
+            ],
+        );
+    }
+
+    #[test]
+    fn units_ranges_and_enums() {
+        check(
+            "pet",
+            "weight in kg, a rating between 1 to 10, a status (draft, published or archived)",
+            &[
+                "weight:number[0..] \"Weight in kg\"",
+                "rating:integer[1..10]",
+                "status:enum=draft|published|archived",
+            ],
+        );
+        check(
+            "listing",
+            "a type of sale or rent, priority low/medium/high, a score from 0 to 100",
+            &[
+                "type:enum=sale|rent",
+                "priority:enum=low|medium|high",
+                "score:integer[0..100]",
+            ],
+        );
+        check(
+            "recipe",
+            "prep time in minutes, a bio of at most 500 characters",
+            &[
+                "prep_time:integer[0..] \"Prep time in minutes\"",
+                "bio:text?[len ..500]",
+            ],
+        );
+    }
+
+    #[test]
+    fn flags_dates_locations_and_links() {
+        check(
+            "registration",
+            "when it was created and whether the attendee checked in",
+            &["created_at:datetime?", "checked_in:boolean?"],
+        );
+        check(
+            "device",
+            "a location (latitude and longitude), an optional unique code",
+            &[
+                "latitude:number[-90..90]",
+                "longitude:number[-180..180]",
+                "code:string!?[len 1..64]",
+            ],
+        );
+        check(
+            "book",
+            "an author, a home team, a parent category",
+            &["->Author", "->Team as home", "->Category as parent"],
+        );
+        check(
+            "post",
+            "whether it is public, a published flag",
+            &["is_public:boolean?", "published:boolean?"],
+        );
+    }
+}
