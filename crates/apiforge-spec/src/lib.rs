@@ -31,8 +31,10 @@ pub use validate::{InvalidSpec, validate};
 /// The OpenAPI version every generated document declares.
 pub const OPENAPI_VERSION: &str = "3.1.0";
 
-/// The server every generated project listens on during development.
-pub const LOCAL_SERVER: &str = "http://localhost:8000";
+/// The server every generated project listens on during development. An IP literal rather
+/// than `localhost`: Node (17+) resolves `localhost` to `::1` first, while uvicorn listens on
+/// IPv4 `127.0.0.1` only, so "try it out" from JS clients would be refused.
+pub const LOCAL_SERVER: &str = "http://127.0.0.1:8000";
 
 /// Builds the OpenAPI 3.1.0 document of a manifest.
 ///

@@ -35,9 +35,13 @@ pub(crate) fn paths(api: &Api<'_>) -> Map<String, Value> {
 }
 
 fn json_body(schema: &str, description: String) -> Value {
+    optional_json_body(schema, description, true)
+}
+
+fn optional_json_body(schema: &str, description: String, required: bool) -> Value {
     json!({
         "description": description,
-        "required": true,
+        "required": required,
         "content": { "application/json": { "schema": schema_ref(schema) } }
     })
 }
@@ -108,6 +112,7 @@ fn responses<const N: usize>(entries: [(&str, Value); N]) -> Responses {
 
 fn entity_paths(api: &Api<'_>, entity: &EntityShape<'_>, paths: &mut Map<String, Value>) {
     let words = &entity.words;
+    let a_words = &entity.a_words;
     let plural = &entity.plural_words;
     let names = &entity.schemas;
     let ids = &entity.operation_ids;
@@ -152,8 +157,8 @@ fn entity_paths(api: &Api<'_>, entity: &EntityShape<'_>, paths: &mut Map<String,
         api,
         Meta {
             tag,
-            summary: format!("Create a {words}"),
-            description: format!("Creates a {words} and returns it with its key."),
+            summary: format!("Create {a_words}"),
+            description: format!("Creates {a_words} and returns it with its key."),
             id: &ids.create,
             roles: entity.roles(Operation::Create),
         },
@@ -168,7 +173,7 @@ fn entity_paths(api: &Api<'_>, entity: &EntityShape<'_>, paths: &mut Map<String,
         api,
         Meta {
             tag,
-            summary: format!("Get a {words}"),
+            summary: format!("Get {a_words}"),
             description: format!("Returns the {words} with the given key."),
             id: &ids.get,
             roles: entity.roles(Operation::Read),
@@ -190,7 +195,7 @@ fn entity_paths(api: &Api<'_>, entity: &EntityShape<'_>, paths: &mut Map<String,
         api,
         Meta {
             tag,
-            summary: format!("Replace a {words}"),
+            summary: format!("Replace {a_words}"),
             description: if entity.key.server_assigned() {
                 format!("Replaces every field of the {words}; omitted optional fields are reset.")
             } else {
@@ -217,13 +222,13 @@ fn entity_paths(api: &Api<'_>, entity: &EntityShape<'_>, paths: &mut Map<String,
         api,
         Meta {
             tag,
-            summary: format!("Update a {words}"),
+            summary: format!("Update {a_words}"),
             description: format!("Changes only the given fields of the {words} (at least one)."),
             id: &ids.update,
             roles: entity.roles(Operation::Update),
         },
         Vec::new(),
-        Some(json_body(&names.update, format!("The fields to change."))),
+        Some(json_body(&names.update, "The fields to change.".to_owned())),
         responses([(
             "200",
             json_response(&names.main, format!("The updated {words}.")),
@@ -238,7 +243,7 @@ fn entity_paths(api: &Api<'_>, entity: &EntityShape<'_>, paths: &mut Map<String,
         api,
         Meta {
             tag,
-            summary: format!("Delete a {words}"),
+            summary: format!("Delete {a_words}"),
             description: format!("Deletes the {words} with the given key."),
             id: &ids.delete,
             roles: entity.roles(Operation::Delete),
@@ -282,7 +287,7 @@ fn entity_paths(api: &Api<'_>, entity: &EntityShape<'_>, paths: &mut Map<String,
             Meta {
                 tag,
                 summary: format!(
-                    "List the {} of a {words}{}",
+                    "List the {} of {a_words}{}",
                     child_entity.plural_words,
                     if child.segment == child_entity.segment {
                         String::new()
@@ -322,7 +327,7 @@ fn entity_paths(api: &Api<'_>, entity: &EntityShape<'_>, paths: &mut Map<String,
             api,
             Meta {
                 tag,
-                summary: format!("List the {role} of a {words}"),
+                summary: format!("List the {role} of {a_words}"),
                 description: format!(
                     "Returns one page of the {words}'s links to {role}, each with the linked {} \
                      embedded.",
@@ -355,13 +360,20 @@ fn entity_paths(api: &Api<'_>, entity: &EntityShape<'_>, paths: &mut Map<String,
             &link.target_key,
             &format!("Key of the {} to link.", target.words),
         );
-        let body = (!link.fields.is_empty())
-            .then(|| json_body(&link.input_schema, format!("Fields stored on the link.")));
+        // When every link field may be omitted, so may the body.
+        let body_required = link.fields.iter().any(crate::schemas::create_required);
+        let body = (!link.fields.is_empty()).then(|| {
+            optional_json_body(
+                &link.input_schema,
+                "Fields stored on the link.".to_owned(),
+                body_required,
+            )
+        });
         let put = operation(
             api,
             Meta {
                 tag,
-                summary: format!("Link a {} to a {words}", target.words),
+                summary: format!("Link {} to {a_words}", target.a_words),
                 description: format!(
                     "Links the {} to the {words}, or updates the stored link fields if they are \
                      already linked. Idempotent.",
@@ -392,7 +404,7 @@ fn entity_paths(api: &Api<'_>, entity: &EntityShape<'_>, paths: &mut Map<String,
             api,
             Meta {
                 tag,
-                summary: format!("Unlink a {} from a {words}", target.words),
+                summary: format!("Unlink {} from {a_words}", target.a_words),
                 description: format!(
                     "Removes the link between the {words} and the {}; neither record is deleted.",
                     target.words
@@ -419,7 +431,7 @@ fn auth_paths(api: &Api<'_>, paths: &mut Map<String, Value>) {
             tag: AUTH_TAG,
             summary: "Log in".into(),
             description: "Exchanges a user name and password for a bearer token (JWT).".into(),
-            id: "login",
+            id: &api.login_id,
             roles: None,
         },
         Vec::new(),
@@ -453,7 +465,7 @@ fn auth_paths(api: &Api<'_>, paths: &mut Map<String, Value>) {
             tag: AUTH_TAG,
             summary: "Get the current user".into(),
             description: "Returns the user the bearer token belongs to and their roles.".into(),
-            id: "getCurrentUser",
+            id: &api.me_id,
             roles: None,
         },
         Vec::new(),

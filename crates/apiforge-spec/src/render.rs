@@ -136,10 +136,39 @@ fn is_plain_safe(text: &str) -> bool {
     let Some(first) = text.chars().next() else {
         return false;
     };
+    // Inside a block-context plain scalar only ": " and " #" end or break it; `:` and `#` are
+    // excluded outright, and flow indicators ([]{}) too, for readers that are strict about them.
     (first.is_ascii_alphabetic() || first == '/' || first == '$' || first == '_')
-        && text
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, ' ' | '_' | '.' | '/' | '-' | '$'))
+        && text.chars().all(|c| {
+            c.is_ascii_alphanumeric()
+                || matches!(
+                    c,
+                    ' ' | '_'
+                        | '.'
+                        | '/'
+                        | '-'
+                        | '$'
+                        | ','
+                        | ';'
+                        | '('
+                        | ')'
+                        | '`'
+                        | '\''
+                        | '!'
+                        | '?'
+                        | '*'
+                        | '&'
+                        | '%'
+                        | '@'
+                        | '+'
+                        | '='
+                        | '<'
+                        | '>'
+                        | '|'
+                        | '~'
+                        | '^'
+                )
+        })
         && !text.ends_with(' ')
         && !text.contains("  ")
         && !WORDS.contains(&text.to_ascii_lowercase().as_str())

@@ -73,10 +73,10 @@ pub(crate) fn field_schema(field: &Field, purpose: Purpose, entity_plural: &str)
     if purpose != Purpose::Filter {
         add_constraints(field, &mut schema);
     }
-    if purpose == Purpose::Response || purpose == Purpose::Create {
-        if let Some(default) = &field.default {
-            schema.insert("default".into(), default.clone());
-        }
+    if matches!(purpose, Purpose::Response | Purpose::Create)
+        && let Some(default) = &field.default
+    {
+        schema.insert("default".into(), default.clone());
     }
     if purpose != Purpose::Filter {
         let description = field_description(field, entity_plural);
@@ -139,6 +139,14 @@ fn field_description(field: &Field, entity_plural: &str) -> String {
         ));
     }
     parts.join(" ")
+}
+
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
 }
 
 fn sentence(text: &str) -> String {
@@ -257,7 +265,7 @@ fn create_example(api: &Api<'_>, entity: &EntityShape<'_>) -> Option<Value> {
     examples::object(entries)
 }
 
-fn create_required(field: &Field) -> bool {
+pub(crate) fn create_required(field: &Field) -> bool {
     // A default stands in for an omitted value, so such a field may be left out.
     field.required && field.default.is_none()
 }
@@ -313,7 +321,7 @@ fn entity_schemas(api: &Api<'_>, entity: &EntityShape<'_>, schemas: &mut Map<Str
     }
     let description = match &entity.entity.description {
         Some(text) if !text.trim().is_empty() => sentence(text.trim()),
-        _ => format!("A {} record.", entity.words),
+        _ => format!("{} record.", capitalized(&entity.a_words)),
     };
     let mut main = Map::new();
     main.insert("type".into(), json!("object"));
@@ -398,9 +406,9 @@ fn entity_schemas(api: &Api<'_>, entity: &EntityShape<'_>, schemas: &mut Map<Str
     update.insert(
         "description".into(),
         json!(format!(
-            "A partial update of a {}: only the given fields change; `null` clears an optional \
+            "A partial update of {}: only the given fields change; `null` clears an optional \
              field.",
-            entity.words
+            entity.a_words
         )),
     );
     update.insert("minProperties".into(), json!(1));
@@ -490,8 +498,8 @@ fn link_schemas(
     record.insert(
         "description".into(),
         json!(format!(
-            "A link from a {} to one of its {}, with the linked {} embedded.",
-            owner.words, link.role_words, target.words
+            "A link from {} to one of its {}, with the linked {} embedded.",
+            owner.a_words, link.role_words, target.words
         )),
     );
     record.insert("required".into(), Value::Array(required));
@@ -508,8 +516,8 @@ fn link_schemas(
         input.insert(
             "description".into(),
             json!(format!(
-                "Fields stored on the link between a {} and a {}.",
-                owner.words, target.words
+                "Fields stored on the link between {} and {}.",
+                owner.a_words, target.a_words
             )),
         );
         if !input_required.is_empty() {

@@ -21,6 +21,9 @@ pub(crate) struct Api<'m> {
     pub login_request: String,
     pub token: String,
     pub current_user: String,
+    /// Operation ids of login and the current user (suffixed if an entity took them).
+    pub login_id: String,
+    pub me_id: String,
 }
 
 /// How the primary key is typed and who assigns it.
@@ -118,6 +121,8 @@ pub(crate) struct EntityShape<'m> {
     /// Human singular and plural, e.g. "order item", "order items".
     pub words: String,
     pub plural_words: String,
+    /// The singular with its indefinite article, e.g. "an order item".
+    pub a_words: String,
     pub tag: String,
     pub foreign_keys: Vec<ForeignKey>,
     pub children: Vec<Child>,
@@ -177,6 +182,7 @@ impl<'m> Api<'m> {
                     param: format!("{}_id", entity.name.to_snake_case()),
                     segment: entity.plural.to_kebab_case(),
                     words: entity.name.to_snake_case().replace('_', " "),
+                    a_words: with_article(&entity.name.to_snake_case().replace('_', " ")),
                     plural_words: entity.plural.replace('_', " "),
                     tag: entity.name.clone(),
                     foreign_keys: Vec::new(),
@@ -281,6 +287,8 @@ impl<'m> Api<'m> {
             login_request: schema_names.claim("LoginRequest"),
             token: schema_names.claim("Token"),
             current_user: schema_names.claim("CurrentUser"),
+            login_id: operation_ids.claim("login"),
+            me_id: operation_ids.claim("getCurrentUser"),
         }
     }
 }
@@ -294,6 +302,24 @@ fn key_of(entity: &Entity) -> Key<'_> {
         _ => KeyKind::Integer,
     };
     Key { kind, field }
+}
+
+/// "a book", "an author", "a user", "an hour": by the sound of the first word, approximated
+/// from its spelling.
+pub(crate) fn with_article(words: &str) -> String {
+    let lower = words.to_ascii_lowercase();
+    let vowel = lower.starts_with(['a', 'e', 'i', 'o', 'u']);
+    let sounds_like_you = ["uni", "use", "usu", "ura", "uti", "eu", "one", "once"]
+        .iter()
+        .any(|prefix| lower.starts_with(prefix));
+    let silent_h = ["hour", "honest", "honor", "honour", "heir"]
+        .iter()
+        .any(|prefix| lower.starts_with(prefix));
+    if (vowel && !sounds_like_you) || silent_h {
+        format!("an {words}")
+    } else {
+        format!("a {words}")
+    }
 }
 
 /// "order_items" → "order_item": the last word made singular.
@@ -311,6 +337,21 @@ mod tests {
 
     fn check(input: &str, expect: &str) {
         assert_eq!(singular_phrase(input), expect, "singular of {input:?}");
+    }
+
+    #[test]
+    fn articles() {
+        for (words, expect) in [
+            ("book", "a book"),
+            ("author", "an author"),
+            ("order item", "an order item"),
+            ("user", "a user"),
+            ("hour log", "an hour log"),
+            ("unit", "a unit"),
+            ("umbrella", "an umbrella"),
+        ] {
+            assert_eq!(with_article(words), expect);
+        }
     }
 
     #[test]

@@ -1,5 +1,9 @@
 //! The one integration binary of apiforge-spec: fixture manifests and the shared corpus go
 //! through generate → validate → render, with snapshots of the YAML.
+#![expect(
+    clippy::unwrap_used,
+    reason = "test helpers outside #[test] functions: a panic is the failure report"
+)]
 
 mod corpus;
 
