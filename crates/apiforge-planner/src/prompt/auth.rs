@@ -61,6 +61,10 @@ static ROLES_LIST: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)^(?:(?:there\s+are|with|we\s+have|the)\s+)?(?:(?:two|three|four|five|several|these|the\s+following)\s+)?(?:user\s+)?roles?\s*(?:are|:|include|such\s+as|like|-)?\s*(.+)$",
     )
 });
+/// "Use JWT auth with roles customer, agent and admin."
+static ROLES_ANYWHERE: LazyLock<Regex> = LazyLock::new(|| {
+    regex(r"(?i)\b(?:user\s+)?roles\s*(?:are|:|include|such\s+as|like|-|of)?\s+(.+)$")
+});
 static LIST_OF_ROLES: LazyLock<Regex> =
     LazyLock::new(|| regex(r"(?i)^(?:with\s+|there\s+are\s+)?(.+?)\s+(?:user\s+)?roles$"));
 
@@ -126,9 +130,11 @@ impl AuthFacts {
             }
         }
         let trimmed = clause.trim();
+        let about_auth = starts_with_roles(trimmed) || AUTH_WORD.is_match(trimmed);
         let roles_caps = ROLES_LIST
             .captures(trimmed)
-            .filter(|_| starts_with_roles(trimmed))
+            .or_else(|| ROLES_ANYWHERE.captures(trimmed))
+            .filter(|_| about_auth)
             .or_else(|| LIST_OF_ROLES.captures(trimmed));
         if let Some(caps) = roles_caps {
             let roles = role_names(caps.get(1).map_or("", |m| m.as_str()));

@@ -225,10 +225,26 @@ impl Draft {
     /// The registered entity with this name (or the same plural).
     fn find(&self, name: &str) -> Option<String> {
         let plural = table_name(name);
-        self.entities
+        if let Some(exact) = self
+            .entities
             .iter()
             .find(|e| e.name.eq_ignore_ascii_case(name) || e.plural == plural)
-            .map(|e| e.name.clone())
+        {
+            return Some(exact.name.clone());
+        }
+        // "each item belongs to a supplier" after "Each inventory item has …".
+        let snake = name.to_snake_case();
+        if snake.contains('_') {
+            return None;
+        }
+        let mut matching = self
+            .entities
+            .iter()
+            .filter(|e| e.name.to_snake_case().rsplit('_').next() == Some(snake.as_str()));
+        match (matching.next(), matching.next()) {
+            (Some(only), None) => Some(only.name.clone()),
+            _ => None,
+        }
     }
 
     fn entity_mut(&mut self, name: &str) -> Option<&mut Entity> {
@@ -323,6 +339,7 @@ impl Draft {
                     target,
                     name,
                     required,
+                    many,
                 } => {
                     let target = match self.find(&target) {
                         Some(found) => found,
@@ -331,7 +348,11 @@ impl Draft {
                             target
                         }
                     };
-                    self.add_belongs_to(entity, &target, name, required);
+                    if many {
+                        self.add_many_to_many(entity, &target, Vec::new());
+                    } else {
+                        self.add_belongs_to(entity, &target, name, required);
+                    }
                 }
             }
         }

@@ -68,6 +68,12 @@ static TITLE_WORD: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+static GENERIC_TITLE_WORD: LazyLock<Regex> = LazyLock::new(|| {
+    regex(
+        r"(?i)^(?:api|apis|backend|back-end|service|microservice|app|application|system|platform|server|website|web\s+site|database|db|tool|software)$",
+    )
+});
+
 static HEADING: LazyLock<Regex> = LazyLock::new(|| {
     regex(
         r"(?i)^(?:the\s+)?(?:entities|resources|models|tables|objects|data\s+model|schema|fields|attributes|relations|relationships|data|requirements|features|notes|details|overview|spec|specification|example|examples)$",
@@ -121,6 +127,9 @@ static REGISTERS_WHICH: LazyLock<Regex> = LazyLock::new(|| regex(r"(?i)^(?:which
 
 static SUBJECT_AFTER: LazyLock<Regex> =
     LazyLock::new(|| regex(r"(?i)\b(?:where|in\s+which|whereby)\s+"));
+static FOR_TARGET: LazyLock<Regex> = LazyLock::new(|| {
+    regex(r"(?i)\b(?:for|of|at|on|in)\s+(?:a|an|the|one|their|its)\s+(\w+(?:\s+\w+)?)$")
+});
 static THROUGH: LazyLock<Regex> = LazyLock::new(|| {
     regex(
         r"(?i)^(.+?)\s+(?:through|via|by\s+means\s+of|using|by\s+creating|by\s+making)\s+(.+?)(?:\s+(?:that|which|who)\s+(?:also\s+)?(?:records?|stores?|tracks?|keeps?|has|have|holds?|includes?|saves?|notes?|contain|contains|with)\s+(.+))?$",
@@ -175,7 +184,7 @@ struct VerbPattern {
     ambiguous: bool,
 }
 
-static VERBS: [VerbPattern; 9] = [
+static VERBS: [VerbPattern; 10] = [
     VerbPattern {
         regex: LazyLock::new(|| {
             regex(
@@ -188,11 +197,19 @@ static VERBS: [VerbPattern; 9] = [
     VerbPattern {
         regex: LazyLock::new(|| {
             regex(
-                r"(?i)\b(?:(?:can|may|must|should)\s+(?:optionally\s+)?)?(?:optionally\s+)?(?:(?:belongs?|belonging)\s+to|(?:is|are)\s+(?:optionally\s+)?(?:assigned|linked|attached|tied|related|connected|bound|associated)\s+(?:to|with)|(?:references?|refers?\s+to|points?\s+to)|(?:is|are)\s+(?:owned|written|created|authored|made|placed|posted|submitted|managed|taught|led|run|hosted|organi[sz]ed|booked|filed|raised|reported|sent|issued|published|uploaded|recorded|logged|given|signed|performed|prescribed|handled|supervised|directed|produced|sold|provided|offered|delivered)\s+by|takes?\s+place\s+(?:at|in|on)|(?:is|are)\s+(?:held|located|stored|based|kept|housed|scheduled)\s+(?:at|in|on)|(?:is|are)\s+(?:a\s+)?part\s+of|(?:is|are)\s+about|(?:is|are)\s+for)\b",
+                r"(?i)\b(?:(?:can|may|must|should)\s+(?:optionally\s+)?)?(?:optionally\s+)?(?:(?:belongs?|belonging)\s+to|(?:is|are)\s+(?:optionally\s+)?(?:assigned|linked|attached|tied|related|connected|bound|associated)\s+(?:to|with)|(?:is|are)\s+(?:owned|written|created|authored|made|placed|posted|submitted|managed|taught|led|run|hosted|organi[sz]ed|booked|filed|raised|reported|sent|issued|published|uploaded|recorded|logged|given|signed|performed|prescribed|handled|supervised|directed|produced|sold|provided|offered|delivered)\s+by|takes?\s+place\s+(?:at|in|on)|(?:is|are)\s+(?:held|located|stored|based|kept|housed|scheduled)\s+(?:at|in|on)|(?:is|are)\s+(?:a\s+)?part\s+of|(?:is|are)\s+about|(?:is|are)\s+for)\b",
             )
         }),
         kind: Verb::BelongsTo,
         ambiguous: false,
+    },
+    VerbPattern {
+        // Also nouns ("a reference code"), so only right after a subject.
+        regex: LazyLock::new(|| {
+            regex(r"(?i)\b(?:(?:can|may|must)\s+)?(?:references?|refers?\s+to|points?\s+to)\b")
+        }),
+        kind: Verb::BelongsTo,
+        ambiguous: true,
     },
     VerbPattern {
         regex: LazyLock::new(|| {
@@ -227,7 +244,7 @@ static VERBS: [VerbPattern; 9] = [
     VerbPattern {
         regex: LazyLock::new(|| {
             regex(
-                r"(?i)\b(?:(?:should|must|will|can|may)\s+(?:also\s+)?)?(?:holds?|stores?|records?|keeps?|includes?|tracks?|saves?|captures?)\b",
+                r"(?i)\b(?:(?:should|must|will|can|may)\s+(?:also\s+)?)?(?:holds?|stores?|records?|keeps?|includes?|tracks?|saves?|captures?|recording|storing|tracking|holding|keeping|including|containing|listing|capturing|noting)\b",
             )
         }),
         kind: Verb::Fields,
@@ -236,7 +253,7 @@ static VERBS: [VerbPattern; 9] = [
     VerbPattern {
         regex: LazyLock::new(|| {
             regex(
-                r"(?i)\b(?:(?:can|may|will)\s+)?(?:logs|log|sends?|writes?|posts?|creates?|places?|makes?|submits?|uploads?|publishes?|leaves?|adds?|manages?|teaches?|organi[sz]es?|hosts?|generates?|produces?|files?|raises?|opens?|issues?|receives?|owns?|runs?|leads?|gives?|takes?|schedules?|orders?|purchases?|buys?|sells?|writes?|authors?|plays?|completes?|earns?|collects?|reports?|performs?|handles?|supervises?|treats?|prescribes?|drives?|follows?|likes?|rates?|reviews?|comments?\s+on)\b",
+                r"(?i)\b(?:(?:can|may|will)\s+)?(?:logs|log|sends?|writes?|posts?|creates?|places?|makes?|submits?|uploads?|publish(?:es)?|leaves?|adds?|manages?|teach(?:es)?|watch(?:es)?|coach(?:es)?|sponsors?|mentors?|organi[sz]es?|hosts?|generates?|produces?|files?|raises?|opens?|issues?|receives?|owns?|runs?|leads?|gives?|takes?|schedules?|orders?|purchases?|buys?|sells?|writes?|authors?|plays?|completes?|earns?|collects?|reports?|performs?|handles?|supervises?|treats?|prescribes?|drives?|follows?|likes?|rates?|reviews?|comments?\s+on)\b",
             )
         }),
         kind: Verb::Owns,
@@ -352,6 +369,19 @@ fn read_colon(head: &str, rest: &str, context: &Context<'_>) -> Vec<Statement> {
         && head_words.len() > 1
     {
         return read(&format!("{head} ({rest})"), context);
+    }
+    if !rest_has_verb
+        && let Some(caps) = IMPERATIVE.captures(head)
+        && let Some(object) = caps.get(1)
+        && let Some(entity) = entity_phrase(object.as_str())
+        && text::words(text::strip_determiners(object.as_str())).len()
+            <= entity.split(' ').count() + 1
+    {
+        // "I want to track my movies: title, release year, …"
+        return vec![Statement::Declare {
+            entity,
+            fields: Some(rest.to_owned()),
+        }];
     }
     let head_has_verb = verb_matches(head).next().is_some();
     if head_words.len() <= 4
@@ -495,11 +525,6 @@ fn starts_imperative(subject: &str) -> bool {
 
 /// Subject phrases of "Students and teachers" → ["students", "teachers"].
 fn subjects(text: &str) -> Vec<String> {
-    // "A library where members borrow books": the subject is what follows "where".
-    let text = SUBJECT_AFTER
-        .find_iter(text)
-        .last()
-        .map_or(text, |m| &text[m.end()..]);
     text::split_list(text)
         .into_iter()
         .filter_map(|item| entity_phrase(&item.text))
@@ -527,10 +552,16 @@ fn verb_phrases(clause: &str, context: &Context<'_>) -> Option<Vec<Statement>> {
     let candidates: Vec<VerbMatch> = verb_matches(clause).collect();
     let mut accepted: Vec<(VerbMatch, Vec<String>)> = Vec::new();
     let mut cut_before: Vec<usize> = Vec::new();
+    let mut title_statements = Vec::new();
     for verb in candidates {
         match accepted.last() {
             None => {
-                let subject = &clause[..verb.start];
+                let full_subject = &clause[..verb.start];
+                // "A CRM where companies have …": the subject is what follows "where".
+                let (prefix, subject) = match SUBJECT_AFTER.find_iter(full_subject).last() {
+                    Some(m) => (&full_subject[..m.start()], &full_subject[m.end()..]),
+                    None => ("", full_subject),
+                };
                 let phrases = subjects(subject);
                 let words = text::words(subject).len();
                 if phrases.is_empty()
@@ -539,6 +570,9 @@ fn verb_phrases(clause: &str, context: &Context<'_>) -> Option<Vec<Statement>> {
                     || starts_imperative(subject)
                 {
                     continue;
+                }
+                if TITLE_WORD.is_match(prefix) {
+                    title_statements = title(prefix);
                 }
                 accepted.push((verb, phrases));
                 cut_before.push(verb.start);
@@ -564,7 +598,7 @@ fn verb_phrases(clause: &str, context: &Context<'_>) -> Option<Vec<Statement>> {
     if accepted.is_empty() {
         return None;
     }
-    let mut statements = Vec::new();
+    let mut statements = title_statements;
     for (index, (verb, subject)) in accepted.iter().enumerate() {
         let end = cut_before.get(index + 1).copied().unwrap_or(clause.len());
         let object = trim_object(&clause[verb.end..end.max(verb.end)]);
@@ -846,9 +880,20 @@ fn children_of(parent: &str, children: &str, fields: Option<&str>, out: &mut Vec
     }
     let link = child_fields.is_some_and(|f| FOR_EACH.is_match(f));
     for child in text::split_list(children) {
+        let for_parent = FOR_TARGET
+            .captures(&child.text)
+            .and_then(|caps| entity_phrase(caps.get(1).map_or("", |m| m.as_str())));
         let Some(child) = entity_phrase(&child.text) else {
             continue;
         };
+        if let Some(other) = for_parent {
+            // "reservations for a table": the child also belongs to the table.
+            out.push(Statement::BelongsTo {
+                child: child.clone(),
+                parent: other,
+                required: true,
+            });
+        }
         if link {
             out.push(Statement::Declare {
                 entity: child.clone(),
@@ -980,6 +1025,14 @@ fn declarations(text_in: &str, imperative: bool) -> Vec<Statement> {
     }
     let items = text::split_list(text_in);
     let mut out = Vec::new();
+    let domain = domain_words(text_in);
+    if items.len() == 1
+        && let Some(resource) = super::defaults::domain_resource(&domain)
+        && entity_phrase(&items[0].text).is_none_or(|p| !p.contains(resource))
+    {
+        // "an address book of contacts": a domain the vague-prompt defaults understand.
+        return vec![Statement::Title { domain }];
+    }
     for item in &items {
         let (outside, groups) = text::paren_groups(&item.text);
         if let Some(group) = groups.first()
@@ -1000,7 +1053,8 @@ fn declarations(text_in: &str, imperative: bool) -> Vec<Statement> {
         }
         let last = entity.rsplit(' ').next().unwrap_or_default();
         let plural = singular(last) != last;
-        if items.len() >= 2 || imperative || plural {
+        let capitalized = text::strip_determiners(&item.text).starts_with(char::is_uppercase);
+        if imperative || plural || (items.len() >= 2 && capitalized) {
             out.push(Statement::Declare {
                 entity,
                 fields: None,
@@ -1022,14 +1076,7 @@ fn title(clause: &str) -> Vec<Statement> {
     let mut domain = TITLE_PREFIX.replace(before.trim(), "").trim().to_owned();
     if let Some(caps) = TITLE_MENTIONS.captures(after) {
         let list = caps.get(1).map_or("", |m| m.as_str());
-        for item in text::split_list(list) {
-            if let Some(entity) = entity_phrase(&item.text) {
-                out.push(Statement::Declare {
-                    entity,
-                    fields: None,
-                });
-            }
-        }
+        out.extend(declarations(list, true));
     } else if let Some(caps) = TITLE_FOR.captures(after) {
         let list = caps.get(1).map_or("", |m| m.as_str());
         let items = text::split_list(list);
@@ -1045,6 +1092,13 @@ fn title(clause: &str) -> Vec<Statement> {
         } else if domain_words(&domain).is_empty() {
             domain = list.to_owned();
         }
+    }
+    if domain_words(&domain).is_empty()
+        && let Some(word) = title_word
+        && !GENERIC_TITLE_WORD.is_match(word.as_str())
+    {
+        // "A CRM where …": the title word is the domain.
+        domain = word.as_str().to_owned();
     }
     let domain = domain_words(&domain);
     if !domain.is_empty() {

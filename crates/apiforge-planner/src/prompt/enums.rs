@@ -56,7 +56,16 @@ static COLON_SLASHES: LazyLock<Regex> =
 
 /// Rewrites enum spellings into "name (a, b, c)".
 pub(super) fn rewrite(text: &str) -> String {
-    let text = VALUE_CLAUSE.replace_all(text, " ($1)");
+    let text = VALUE_CLAUSE.replace_all(text, |caps: &regex::Captures<'_>| {
+        let list = caps.get(1).map_or("", |m| m.as_str());
+        // "open, pending or closed, and is assigned …": the list ends before ", and".
+        let lower = list.to_ascii_lowercase();
+        let cut = [", and", ", or", ",and", ",or"]
+            .iter()
+            .find(|suffix| lower.ends_with(*suffix))
+            .map_or(list.len(), |suffix| list.len() - suffix.len());
+        format!(" ({}){}", &list[..cut], &list[cut..])
+    });
     COLON_SLASHES.replace_all(&text, "$1 ($2)").into_owned()
 }
 

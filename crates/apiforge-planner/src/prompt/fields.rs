@@ -27,6 +27,8 @@ pub(super) enum Item {
         name: Option<String>,
         /// Whether the link must be set.
         required: bool,
+        /// "many tags": a many-to-many link rather than a belongs_to.
+        many: bool,
     },
 }
 
@@ -80,6 +82,11 @@ static UNIT_ONLY: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+static MANY_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
+    regex(
+        r"(?i)^(?:(?:can\s+)?(?:have\s+)?)?(?:many|multiple|several|one\s+or\s+more|any\s+number\s+of|a\s+list\s+of|a\s+set\s+of)\s",
+    )
+});
 static SELF_REFERENCE: LazyLock<Regex> = LazyLock::new(|| {
     regex(
         r"(?i)^(.+?)\s+(?:who|which|that)\s+(?:is|are)\s+(?:also\s+)?(?:itself\s+)?(?:(?:an|a|another|the|one\s+of\s+the)\s+)?(.+)$",
@@ -94,7 +101,7 @@ static WHEN: LazyLock<Regex> = LazyLock::new(|| {
 });
 static NUMBER_OF: LazyLock<Regex> = LazyLock::new(|| {
     regex(
-        r"(?i)^(?:(?:the|a|an|total)\s+)*(?:total\s+)?(?:number|count|amount|quantity|#)\s+of\s+(.+)$",
+        r"(?i)^(?:(?:the|a|an)\s+)*(?:(total|maximum|max|minimum|min)\s+)?(?:number|count|amount|quantity|#)\s+of\s+(.+)$",
     )
 });
 static FLAG_SUFFIX: LazyLock<Regex> =
@@ -183,6 +190,7 @@ pub(super) fn parse_list(list: &str, owner: &Owner<'_>) -> Vec<Item> {
 /// Parses one item; `None` when it names nothing.
 pub(super) fn parse_item(raw: &str, owner: &Owner<'_>) -> Option<Item> {
     let mut phrase = raw.trim().to_owned();
+    let many = MANY_PREFIX.is_match(&phrase);
     let optional = OPTIONAL.is_match(&phrase);
     let required_said = REQUIRED.is_match(&phrase);
     let unique = UNIQUE.is_match(&phrase);
@@ -217,6 +225,7 @@ pub(super) fn parse_item(raw: &str, owner: &Owner<'_>) -> Option<Item> {
                 target: entity,
                 name,
                 required: !optional && !self_reference,
+                many,
             });
         }
     }
@@ -239,7 +248,12 @@ pub(super) fn parse_item(raw: &str, owner: &Owner<'_>) -> Option<Item> {
             forced = Some(FieldType::Datetime);
         }
     } else if let Some(caps) = NUMBER_OF.captures(phrase) {
-        name_words = name_phrase(caps.get(1).map_or("", |m| m.as_str()));
+        let counted = name_phrase(caps.get(2).map_or("", |m| m.as_str()));
+        name_words = match caps.get(1).map(|m| m.as_str().to_ascii_lowercase()) {
+            Some(limit) if limit.starts_with("max") => format!("max {counted}"),
+            Some(limit) if limit.starts_with("min") => format!("min {counted}"),
+            _ => counted,
+        };
         forced = Some(FieldType::Integer);
     } else if let Some(caps) = FLAG_SUFFIX.captures(phrase) {
         name_words = name_phrase(caps.get(1).map_or("", |m| m.as_str()));
@@ -247,12 +261,33 @@ pub(super) fn parse_item(raw: &str, owner: &Owner<'_>) -> Option<Item> {
     } else {
         name_words = name_phrase(phrase);
     }
-    if name_words.trim().is_empty() {
-        if facts.values.is_some() {
-            name_words = "kind".to_owned();
-        } else {
-            return None;
+    if matches!(
+        name_words.trim(),
+        "" | "is" | "are" | "can be" | "either" | "be" | "one of" | "whether"
+    ) {
+        match &facts.values {
+            Some(values) => name_words = name_for_values(values).to_owned(),
+            None => return None,
         }
+    }
+    if facts.values.as_deref().is_some_and(is_yes_no) {
+        facts.values = None;
+        forced = Some(FieldType::Boolean);
+    }
+
+    if forced.is_none()
+        && facts.values.is_none()
+        && let Some(target) = groups.iter().find_map(|group| (owner.known)(group))
+    {
+        // "a manager (another employee)": the parentheses name the linked entity.
+        let self_reference = field_name(&target) == owner.snake;
+        let name = field_name(&name_words);
+        return Some(Item::Link {
+            name: (name != field_name(&target)).then_some(name),
+            target,
+            required: !optional && !self_reference,
+            many,
+        });
     }
 
     if facts.location || LOCATION.is_match(name_words.trim()) {
@@ -273,6 +308,7 @@ pub(super) fn parse_item(raw: &str, owner: &Owner<'_>) -> Option<Item> {
             target,
             name: self_reference.then(|| "parent".to_owned()),
             required: !optional && !self_reference,
+            many,
         });
     }
     if forced.is_none()
@@ -284,6 +320,7 @@ pub(super) fn parse_item(raw: &str, owner: &Owner<'_>) -> Option<Item> {
             target,
             name: Some(field_name(&modifier)),
             required: !optional && !self_reference,
+            many,
         });
     }
 
@@ -309,6 +346,35 @@ pub(super) fn parse_item(raw: &str, owner: &Owner<'_>) -> Option<Item> {
         field.required = true;
     }
     Some(Item::Fields(vec![field]))
+}
+
+/// A name for values stated without one ("is either public or private" → visibility).
+fn name_for_values(values: &[String]) -> &'static str {
+    let has = |value: &str| values.iter().any(|v| v == value);
+    if has("public") || has("private") {
+        "visibility"
+    } else if has("active") || has("inactive") {
+        "status"
+    } else if has("male") || has("female") {
+        "gender"
+    } else if has("low") || has("high") {
+        "level"
+    } else if has("small") || has("large") {
+        "size"
+    } else {
+        "kind"
+    }
+}
+
+/// "(yes/no)", "(true or false)": a flag, not an enumeration.
+fn is_yes_no(values: &[String]) -> bool {
+    matches!(
+        values,
+        [a, b] if matches!(
+            (a.as_str(), b.as_str()),
+            ("yes", "no") | ("no", "yes") | ("true", "false") | ("false", "true") | ("y", "n")
+        )
+    )
 }
 
 /// "the attendee checked in" → "checked in"; "it is paid" → "is paid".
@@ -745,8 +811,10 @@ mod tests {
                     target,
                     name,
                     required,
+                    many,
                 } => vec![format!(
-                    "->{target}{}{}",
+                    "{}{target}{}{}",
+                    if many { "<->" } else { "->" },
                     name.map(|n| format!(" as {n}")).unwrap_or_default(),
                     if required { "" } else { "?" }
                 )],

@@ -292,6 +292,140 @@ mod tests {
     }
 
     #[test]
+    fn natural_phrasings_of_whole_apis() {
+        check(
+            "A CRM where companies have a name, website and industry; contacts have a first name, last name, email and phone and belong to a company; deals have a title, amount, stage (lead, qualified, won, lost) and close date, and are linked to a contact.",
+            &[
+                "Company: name:string, website:url, industry:string",
+                "Contact: first_name:string, last_name:string, email:email, phone:string; -> Company",
+                "Deal: title:string, amount:decimal, stage:enum, close_date:date; -> Contact",
+            ],
+        );
+        check(
+            "Design a REST API for a restaurant. Menu items have a name, a description, a price and whether they are vegetarian. Tables have a number and a number of seats. Customers make reservations for a table with a date, a time and a party size.",
+            &[
+                "MenuItem: name:string, description:text, price:decimal, is_vegetarian:boolean",
+                "Table: number:string, seats:integer",
+                "Customer: first_name:string, last_name:string, email:email, phone:string",
+                "Reservation: date:date, time:time, party_size:integer; -> Table; -> Customer",
+            ],
+        );
+        check(
+            "Blog API. Posts: title (required, max 200 characters), slug (unique), content, published_at (optional). Authors: name, email (unique). Tags: name. A post has one author and many tags.",
+            &[
+                "Post: title:string, slug:string, content:text, published_at:datetime; -> Author; <-> Tag[]",
+                "Author: name:string, email:email",
+                "Tag: name:string",
+            ],
+        );
+        check(
+            "Todo app where users have many todos. Each todo has a title, a due date, a priority (low/medium/high) and a completed flag.",
+            &[
+                "User: username:string, email:email, full_name:string",
+                "Todo: title:string, due_date:date, priority:enum, completed:boolean; -> User",
+            ],
+        );
+        check(
+            "Parking garage API: spots with a level, a number and whether they are reserved for electric cars; vehicles with a license plate; parking sessions recording which vehicle used which spot, the entry time, the exit time and the fee.",
+            &[
+                "Spot: level:integer, number:string, is_reserved_for_electric_cars:boolean",
+                "Vehicle: license_plate:string",
+                "ParkingSession: entry_time:datetime, exit_time:datetime, fee:decimal; -> Vehicle; -> Spot",
+            ],
+        );
+        check(
+            "Manage inventory for a warehouse. Each inventory item has a SKU, name, quantity on hand and unit cost. Each item belongs to a supplier.",
+            &[
+                "InventoryItem: sku:string, name:string, quantity_on_hand:integer, unit_cost:decimal; -> Supplier",
+                "Supplier: name:string, email:email, phone:string",
+            ],
+        );
+        check(
+            "Employees belong to departments. Departments have a name and a budget. Employees have a name, a salary and a manager (another employee).",
+            &[
+                "Employee: name:string, salary:decimal; -> Department; -> Employee (manager)?",
+                "Department: name:string, budget:decimal",
+            ],
+        );
+        check(
+            "Create an API for a school. Teachers teach courses. Students enroll in courses. Each course has a name, a code and a maximum number of students.",
+            &[
+                "Teacher: name:string, email:email",
+                "Course: name:string, code:string, max_students:integer; -> Teacher",
+                "Student: name:string, email:email; <-> Course[]",
+            ],
+        );
+        check(
+            "I want to track my movies: title, release year, rating between 1 and 10, watched (yes/no), and notes.",
+            &[
+                "Movie: title:string, release_year:integer, rating:integer, watched:boolean, notes:text",
+            ],
+        );
+        check(
+            "Users can create playlists. A playlist has a name and is either public or private. Playlists contain songs; songs have a title, artist, and duration in seconds.",
+            &[
+                "User: username:string, email:email, full_name:string",
+                "Playlist: name:string, visibility:enum; -> User",
+                "Song: title:string, artist:string, duration:integer; -> Playlist",
+            ],
+        );
+        check(
+            "Courses and students are many-to-many with an enrollment date and a grade.",
+            &[
+                "Course: code:string, title:string, credits:integer; <-> Student[enrollment_date,grade]",
+                "Student: name:string, email:email",
+            ],
+        );
+        check(
+            "Tickets have a title, a uuid, a website url, an is_urgent field, a unique reference code, an optional due date and a required owner email.",
+            &[
+                "Ticket: title:string, uuid:uuid, website_url:url, is_urgent:boolean, reference_code:string, due_date:date, owner_email:email",
+            ],
+        );
+    }
+
+    #[test]
+    fn support_desk_with_roles_and_enum_clause() {
+        check(
+            "Support tickets: each ticket has a title, description, status which can be open, pending or closed, and is assigned to an agent. Customers create tickets. Use JWT auth with roles customer, agent and admin. Only admins can delete tickets.",
+            &[
+                "Ticket: title:string, description:text, status:enum; -> Agent; -> Customer; delete by admin",
+                "Agent: name:string, email:email",
+                "Customer: first_name:string, last_name:string, email:email, phone:string",
+                "auth jwt customer,agent,admin",
+            ],
+        );
+    }
+
+    #[test]
+    fn vague_domain_words() {
+        let cases = [
+            ("a notes api", "Note"),
+            ("a blog post api", "Post"),
+            ("products api", "Product"),
+            ("a customer database", "Customer"),
+            ("user management service", "User"),
+            ("an address book of contacts", "Contact"),
+            ("an events app", "Event"),
+            ("task tracker", "Task"),
+            ("inventory item service", "InventoryItem"),
+            ("a book catalog", "Book"),
+            ("movie database", "Movie"),
+            ("employee directory", "Employee"),
+            ("invoicing system", "Invoice"),
+        ];
+        for (prompt, entity) in cases {
+            let manifest = plan_prompt(prompt).unwrap_or_else(|e| panic!("{prompt:?}: {e}"));
+            let names: Vec<&str> = manifest.entities.iter().map(|e| e.name.as_str()).collect();
+            assert_eq!(names, [entity], "entities of {prompt:?}");
+            assert!(
+                manifest.entities[0].fields.len() >= 2,
+                "{prompt:?} has fields"
+            );
+        }
+    }
+
+    #[test]
     fn planning_is_deterministic() {
         let prompt = "Shop: products (name, price, tags), customers (name, email). Customers place orders; orders contain many products with a quantity for each. Only admins can delete products. Users log in with JWT.";
         let first = plan_prompt(prompt).expect("plans").canonical_json();

@@ -426,7 +426,12 @@ pub(super) fn typed(name: &str, person_like: bool) -> Field {
     } else if matches!(last, "score" | "grade_points") {
         field.ty = FieldType::Integer;
         field.min = Some(0.0);
-    } else if has(COUNT_WORDS) && !has(MONEY_WORDS) {
+    } else if (has(COUNT_WORDS) && !has(MONEY_WORDS))
+        || matches!(
+            name,
+            "party_size" | "group_size" | "team_size" | "class_size" | "household_size"
+        )
+    {
         field.ty = FieldType::Integer;
         field.min = Some(if matches!(name, "quantity" | "qty") {
             1.0
