@@ -499,11 +499,22 @@ mod tests {
     fn numbered_duplicates_of_long_headers_stay_within_the_limit() {
         // Found by the plan_csv fuzz target.
         let long = format!("sku_{}", "o".repeat(70));
-        let manifest = plan_csv("x.csv", format!("{long},{long},{long}\n").as_bytes()).expect("plans");
-        let names: Vec<&str> = manifest.entities[0].fields.iter().map(|f| f.name.as_str()).collect();
+        let manifest =
+            plan_csv("x.csv", format!("{long},{long},{long}\n").as_bytes()).expect("plans");
+        let names: Vec<&str> = manifest.entities[0]
+            .fields
+            .iter()
+            .map(|f| f.name.as_str())
+            .collect();
         assert_eq!(names.len(), 3);
-        assert!(names.iter().all(|n| n.len() <= MAX_IDENTIFIER_LEN), "{names:?}");
-        assert!(names[1].ends_with("_2") && names[2].ends_with("_3"), "{names:?}");
+        assert!(
+            names.iter().all(|n| n.len() <= MAX_IDENTIFIER_LEN),
+            "{names:?}"
+        );
+        assert!(
+            names[1].ends_with("_2") && names[2].ends_with("_3"),
+            "{names:?}"
+        );
     }
 
     #[test]
