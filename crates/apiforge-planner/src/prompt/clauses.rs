@@ -11,7 +11,7 @@
 
 use std::sync::LazyLock;
 
-use apiforge_manifest::words::singular;
+use apiforge_manifest::words::{entity_name, singular};
 use regex::Regex;
 
 use super::enums::ENUM_HEADS;
@@ -775,16 +775,25 @@ fn which_entities(object: &str) -> (Vec<String>, Option<String>) {
     for item in text::split_list(object) {
         let lower = item.text.to_ascii_lowercase();
         if !(lower.contains("which ") || lower.contains("who ") || lower.starts_with("what ")) {
-            fields.push(item.text);
+            let text = item.text.trim();
+            let text = text
+                .strip_prefix("with ")
+                .or_else(|| text.strip_prefix("With "))
+                .unwrap_or(text);
+            fields.push(text.to_owned());
             continue;
         }
-        for part in lower
+        let parts: Vec<&str> = lower
             .split("which ")
             .skip(1)
             .chain(lower.split("who ").skip(1))
-        {
+            .collect();
+        for (index, part) in parts.iter().enumerate() {
             let words: Vec<&str> = part.split_whitespace().take(2).collect();
+            // "which student takes which course": a later "which" means a verb sits between.
+            let verb_follows = index + 1 < parts.len();
             let two_word_entity = words.len() == 2
+                && !verb_follows
                 && !words[1].ends_with("ed")
                 && entity_phrase(&words.join(" ")).is_some_and(|p| p.contains(' '));
             let candidate = if two_word_entity {
@@ -886,6 +895,10 @@ fn children_of(parent: &str, children: &str, fields: Option<&str>, out: &mut Vec
         let Some(child) = entity_phrase(&child.text) else {
             continue;
         };
+        if entity_name(&child) == entity_name(parent) {
+            // "users follow other users": a self-link this reader cannot name well.
+            continue;
+        }
         if let Some(other) = for_parent {
             // "reservations for a table": the child also belongs to the table.
             out.push(Statement::BelongsTo {

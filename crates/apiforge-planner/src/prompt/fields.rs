@@ -82,6 +82,11 @@ static UNIT_ONLY: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+static TYPE_ANNOTATION: LazyLock<Regex> = LazyLock::new(|| {
+    regex(
+        r"(?i)^(.+?)\s*(?::|=|-|\bas\b|\bof\s+type\b)\s*(string|str|varchar|char|text|int|integer|long|bigint|number|float|double|real|decimal|money|currency|bool|boolean|date|datetime|date-time|timestamp|time|email|url|uri|uuid|guid|json|object)\??$",
+    )
+});
 static MANY_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
     regex(
         r"(?i)^(?:(?:can\s+)?(?:have\s+)?)?(?:many|multiple|several|one\s+or\s+more|any\s+number\s+of|a\s+list\s+of|a\s+set\s+of)\s",
@@ -230,9 +235,14 @@ pub(super) fn parse_item(raw: &str, owner: &Owner<'_>) -> Option<Item> {
         }
     }
 
-    let mut forced: Option<FieldType> = None;
+    let mut forced: Option<FieldType> = facts.annotated;
+    let mut counted = false;
     let mut name_words: String;
-    if let Some(caps) = WHETHER.captures(phrase) {
+    if let Some(caps) = TYPE_ANNOTATION.captures(phrase) {
+        // "pages: int", "title - string"
+        name_words = name_phrase(caps.get(1).map_or("", |m| m.as_str()));
+        forced = caps.get(2).and_then(|m| annotated_type(m.as_str()));
+    } else if let Some(caps) = WHETHER.captures(phrase) {
         name_words = whether_name(caps.get(1).map_or("", |m| m.as_str()));
         forced = Some(FieldType::Boolean);
     } else if let Some(caps) = WHEN.captures(phrase) {
@@ -248,6 +258,7 @@ pub(super) fn parse_item(raw: &str, owner: &Owner<'_>) -> Option<Item> {
             forced = Some(FieldType::Datetime);
         }
     } else if let Some(caps) = NUMBER_OF.captures(phrase) {
+        counted = true;
         let counted = name_phrase(caps.get(2).map_or("", |m| m.as_str()));
         name_words = match caps.get(1).map(|m| m.as_str().to_ascii_lowercase()) {
             Some(limit) if limit.starts_with("max") => format!("max {counted}"),
@@ -328,8 +339,11 @@ pub(super) fn parse_item(raw: &str, owner: &Owner<'_>) -> Option<Item> {
     let mut field = typed(&name, owner.person_like);
     if let Some(ty) = forced {
         retype(&mut field, ty);
-        if ty == FieldType::Integer {
+        if counted {
             field.min = Some(0.0);
+        }
+        if ty == FieldType::String && field.max_length.is_none() {
+            field.max_length = Some(255);
         }
         if ty == FieldType::Boolean {
             field.required = false;
@@ -346,6 +360,26 @@ pub(super) fn parse_item(raw: &str, owner: &Owner<'_>) -> Option<Item> {
         field.required = true;
     }
     Some(Item::Fields(vec![field]))
+}
+
+/// The field type a technical annotation names ("int", "bool", "timestamp").
+fn annotated_type(word: &str) -> Option<FieldType> {
+    Some(match word.to_ascii_lowercase().as_str() {
+        "string" | "str" | "varchar" | "char" => FieldType::String,
+        "text" => FieldType::Text,
+        "int" | "integer" | "long" | "bigint" => FieldType::Integer,
+        "number" | "float" | "double" | "real" => FieldType::Number,
+        "decimal" | "money" | "currency" => FieldType::Decimal,
+        "bool" | "boolean" => FieldType::Boolean,
+        "date" => FieldType::Date,
+        "datetime" | "date-time" | "timestamp" => FieldType::Datetime,
+        "time" => FieldType::Time,
+        "email" => FieldType::Email,
+        "url" | "uri" => FieldType::Url,
+        "uuid" | "guid" => FieldType::Uuid,
+        "json" | "object" => FieldType::Json,
+        _ => return None,
+    })
 }
 
 /// A name for values stated without one ("is either public or private" → visibility).
@@ -540,6 +574,7 @@ fn retype(field: &mut Field, ty: FieldType) {
 #[derive(Debug, Default)]
 struct Facts {
     values: Option<Vec<String>>,
+    annotated: Option<FieldType>,
     location: bool,
     min: Option<f64>,
     max: Option<f64>,
@@ -576,6 +611,10 @@ impl Facts {
         let rest = UNIQUE.replace_all(&rest, " ");
         let rest = rest.trim();
         if rest.is_empty() {
+            return;
+        }
+        if let Some(ty) = annotated_type(rest) {
+            self.annotated = Some(ty);
             return;
         }
         if let Some(values) = enums::values(rest) {

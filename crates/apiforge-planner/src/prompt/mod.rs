@@ -385,6 +385,40 @@ mod tests {
     }
 
     #[test]
+    fn technical_notation() {
+        check(
+            "Book { title: string, pages: int, publishedAt: timestamp, price (decimal), inStock: bool }",
+            &[
+                "Book: title:string, pages:integer, published_at:datetime, price:decimal, in_stock:boolean",
+            ],
+        );
+        check(
+            "OrderItem(quantity, unitPrice)",
+            &["OrderItem: quantity:integer, unit_price:decimal"],
+        );
+        check(
+            "An enrollment records which student takes which course and the final grade.",
+            &[
+                "Student: name:string, email:email",
+                "Course: code:string, title:string, credits:integer",
+                "Enrollment: final_grade:string; -> Student; -> Course",
+            ],
+        );
+        check(
+            "A line item records which order and which product, with a quantity.",
+            &[
+                "Order: order_date:date, status:string, total_amount:decimal",
+                "Product: name:string, description:text, price:decimal, sku:string, stock_quantity:integer",
+                "LineItem: quantity:integer; -> Order; -> Product",
+            ],
+        );
+        check(
+            "Users can follow other users. Users have a name.",
+            &["User: name:string"],
+        );
+    }
+
+    #[test]
     fn support_desk_with_roles_and_enum_clause() {
         check(
             "Support tickets: each ticket has a title, description, status which can be open, pending or closed, and is assigned to an agent. Customers create tickets. Use JWT auth with roles customer, agent and admin. Only admins can delete tickets.",

@@ -9,8 +9,12 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 /// Compiles one of the planner's literal patterns (each is compiled once, in a `LazyLock`).
+///
+/// Word boundaries are ASCII: a Unicode `\b` keeps the regex engine off its fast DFA, and
+/// every keyword the planner looks for is ASCII anyway.
 pub(super) fn regex(pattern: &str) -> Regex {
-    Regex::new(pattern).expect("the planner's regular expressions are literals that compile")
+    Regex::new(&pattern.replace(r"\b", r"(?-u:\b)"))
+        .expect("the planner's regular expressions are literals that compile")
 }
 
 static BETWEEN_AND: LazyLock<Regex> =
@@ -246,13 +250,30 @@ pub(super) fn strip_determiners(phrase: &str) -> &str {
     }
 }
 
-/// The lower-case words of a phrase (letters, digits, `'` and `-` kept inside words).
+/// The lower-case words of a phrase (letters, digits, `'` and `-` kept inside words);
+/// camelCase is split ("publicationYear" → "publication", "year"; "IoT" stays one word).
 pub(super) fn words(phrase: &str) -> Vec<String> {
-    phrase
+    split_camel_case(phrase)
         .split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '-'))
         .map(|w| w.trim_matches(|c| c == '\'' || c == '-').to_lowercase())
         .filter(|w| !w.is_empty())
         .collect()
+}
+
+/// "orderItem" → "order Item": a space before an upper-case letter that follows a
+/// lower-case one and precedes another lower-case one.
+fn split_camel_case(phrase: &str) -> String {
+    let chars: Vec<char> = phrase.chars().collect();
+    let mut out = String::with_capacity(phrase.len() + 4);
+    for (index, &c) in chars.iter().enumerate() {
+        let after_lower = index > 0 && chars[index - 1].is_lowercase();
+        let before_lower = chars.get(index + 1).is_some_and(|next| next.is_lowercase());
+        if c.is_uppercase() && after_lower && before_lower {
+            out.push(' ');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// The position of the first `(` at the top level, if any.
@@ -363,6 +384,11 @@ mod tests {
             ("status   now".to_owned(), vec!["open, closed".to_owned()])
         );
         assert_eq!(mask_parens("a (bé) c"), "a (___) c");
+        assert_eq!(
+            words("publicationYear of OrderItem"),
+            ["publication", "year", "of", "order", "item"]
+        );
+        assert_eq!(words("IoT sensors"), ["iot", "sensors"]);
         assert_eq!(top_level_colon("x (a: b): c"), Some(8));
     }
 }

@@ -73,8 +73,69 @@ const WORDS: &[&str] = &[
     "'s",
 ];
 
+/// 512 cases, or `PROPTEST_CASES` for a longer local run.
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|cases| cases.parse().ok())
+        .unwrap_or(512)
+}
+
 fn corpus_like() -> impl Strategy<Value = String> {
     prop::collection::vec(prop::sample::select(WORDS), 0..40).prop_map(|words| words.join(" "))
+}
+
+const NOUNS: &[&str] = &[
+    "books",
+    "an author",
+    "order items",
+    "a customer",
+    "the Class",
+    "employees",
+    "a manager",
+    "tags",
+    "a status",
+    "the price",
+    "users",
+    "posts",
+    "loans",
+    "a venue",
+    "readings",
+    "an optional parent category",
+    "Import records",
+    "a location",
+    "work email",
+];
+const VERBS: &[&str] = &[
+    "have",
+    "has",
+    "belong to",
+    "belongs to",
+    "has many",
+    "contains",
+    "references",
+    "is assigned to",
+    "are many-to-many with",
+    "log",
+    "send",
+    "can borrow",
+    "register for",
+    "with",
+    "records which",
+    "uses many",
+    ":",
+    "(",
+];
+
+/// Sentence-shaped prompts: subject, verb, a list of objects, a full stop.
+fn sentence_like() -> impl Strategy<Value = String> {
+    let sentence = (
+        prop::sample::select(NOUNS),
+        prop::sample::select(VERBS),
+        prop::collection::vec(prop::sample::select(NOUNS), 1..5),
+    )
+        .prop_map(|(subject, verb, objects)| format!("{subject} {verb} {}.", objects.join(", ")));
+    prop::collection::vec(sentence, 1..6).prop_map(|sentences| sentences.join(" "))
 }
 
 fn assert_plans_validly(prompt: &str) -> Result<(), TestCaseError> {
@@ -101,10 +162,15 @@ fn assert_plans_validly(prompt: &str) -> Result<(), TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(512))]
+    #![proptest_config(ProptestConfig::with_cases(cases()))]
 
     #[test]
     fn any_text_plans_validly_or_fails_cleanly(prompt in any::<String>()) {
+        assert_plans_validly(&prompt)?;
+    }
+
+    #[test]
+    fn sentence_like_text_plans_validly_or_fails_cleanly(prompt in sentence_like()) {
         assert_plans_validly(&prompt)?;
     }
 
