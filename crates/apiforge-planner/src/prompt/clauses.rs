@@ -127,6 +127,11 @@ static REGISTERS_WHICH: LazyLock<Regex> = LazyLock::new(|| regex(r"(?i)^(?:which
 
 static SUBJECT_AFTER: LazyLock<Regex> =
     LazyLock::new(|| regex(r"(?i)\b(?:where|in\s+which|whereby)\s+"));
+static RELATIVE_TAIL: LazyLock<Regex> =
+    LazyLock::new(|| regex(r"(?i)^(.*?\w)\s*,?\s*\b(?:which|that|who)\s*$"));
+static LAST_NOUN: LazyLock<Regex> = LazyLock::new(|| {
+    regex(r"(?i)\b(?:during|in|at|on|for|of|to|from|with|through|into|by)\s+((?:\w+\s+)?\w+)\s*$")
+});
 static FOR_TARGET: LazyLock<Regex> = LazyLock::new(|| {
     regex(r"(?i)\b(?:for|of|at|on|in)\s+(?:a|an|the|one|their|its)\s+(\w+(?:\s+\w+)?)$")
 });
@@ -226,7 +231,7 @@ static VERBS: [VerbPattern; 10] = [
     VerbPattern {
         regex: LazyLock::new(|| {
             regex(
-                r"(?i)\b(?:(?:can|may)\s+)?(?:borrows?|register(?:s)?\s+(?:for|to)|enrol(?:l)?s?\s+(?:in|for|on|to)|reserves?|subscribes?\s+to|attends?|rents?|appl(?:y|ies)\s+(?:to|for)|signs?\s+up\s+(?:for|to)|joins?|books?)\b",
+                r"(?i)\b(?:(?:can|may)\s+)?(?:borrows?|register(?:s)?\s+(?:for|to)|enrol(?:l)?s?\s+(?:in|for|on|to)|reserves?|subscribes?\s+to|attends?|rents?|appl(?:y|ies)\s+(?:to|for)|signs?\s+up\s+(?:for|to)|joins?|books?|likes?|rates?|reviews?|comments?\s+on|votes?\s+(?:on|for)|follows?|favou?rites?|bookmarks?)\b",
             )
         }),
         kind: Verb::Join,
@@ -253,7 +258,7 @@ static VERBS: [VerbPattern; 10] = [
     VerbPattern {
         regex: LazyLock::new(|| {
             regex(
-                r"(?i)\b(?:(?:can|may|will)\s+)?(?:logs|log|sends?|writes?|posts?|creates?|places?|makes?|submits?|uploads?|publish(?:es)?|leaves?|adds?|manages?|teach(?:es)?|watch(?:es)?|coach(?:es)?|sponsors?|mentors?|organi[sz]es?|hosts?|generates?|produces?|files?|raises?|opens?|issues?|receives?|owns?|runs?|leads?|gives?|takes?|schedules?|orders?|purchases?|buys?|sells?|writes?|authors?|plays?|completes?|earns?|collects?|reports?|performs?|handles?|supervises?|treats?|prescribes?|drives?|follows?|likes?|rates?|reviews?|comments?\s+on)\b",
+                r"(?i)\b(?:(?:can|may|will)\s+)?(?:logs|log|sends?|writes?|posts?|creates?|places?|makes?|submits?|uploads?|publish(?:es)?|leaves?|adds?|manages?|teach(?:es)?|watch(?:es)?|coach(?:es)?|sponsors?|mentors?|organi[sz]es?|hosts?|generates?|produces?|files?|raises?|opens?|issues?|receives?|owns?|runs?|leads?|gives?|takes?|schedules?|orders?|purchases?|buys?|sells?|writes?|authors?|plays?|completes?|earns?|collects?|reports?|performs?|handles?|supervises?|treats?|prescribes?|drives?)\b",
             )
         }),
         kind: Verb::Owns,
@@ -370,6 +375,18 @@ fn read_colon(head: &str, rest: &str, context: &Context<'_>) -> Vec<Statement> {
     {
         return read(&format!("{head} ({rest})"), context);
     }
+    if !rest_has_verb && is_declaration_list(rest) && verb_matches(head).next().is_none() {
+        // "Fleet tracking: vehicles (plate, make), drivers (name, phone)"
+        let mut statements = Vec::new();
+        let domain = domain_words(head);
+        if TITLE_WORD.is_match(head) {
+            statements.extend(title(head));
+        } else if !domain.is_empty() {
+            statements.push(Statement::Title { domain });
+        }
+        statements.extend(declarations(rest, true));
+        return statements;
+    }
     if !rest_has_verb
         && let Some(caps) = IMPERATIVE.captures(head)
         && let Some(object) = caps.get(1)
@@ -398,6 +415,16 @@ fn read_colon(head: &str, rest: &str, context: &Context<'_>) -> Vec<Statement> {
     let mut statements = read(head, context);
     statements.extend(read(rest, context));
     statements
+}
+
+/// Whether text is a list of "thing (fields)" items, at least two of them.
+fn is_declaration_list(text_in: &str) -> bool {
+    let items = text::split_list(text_in);
+    items.len() >= 2
+        && items.iter().all(|item| {
+            let (outside, groups) = text::paren_groups(&item.text);
+            !groups.is_empty() && entity_phrase(&outside).is_some()
+        })
 }
 
 fn many_to_many(clause: &str) -> Option<Vec<Statement>> {
@@ -531,8 +558,18 @@ fn subjects(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// The new subject at the end of "owners, visits" (before "belong to pets"), if any.
+/// The new subject at the end of "owners, visits" (before "belong to pets"), or the noun a
+/// relative pronoun refers back to ("appointments, which have …"), if any.
 fn trailing_subject(between: &str) -> Option<(usize, String)> {
+    if let Some(caps) = RELATIVE_TAIL.captures(between) {
+        let before = caps.get(1)?;
+        let noun = LAST_NOUN
+            .captures(before.as_str())
+            .and_then(|c| c.get(1))
+            .map_or(before.as_str(), |m| m.as_str());
+        let phrase = entity_phrase(noun)?;
+        return Some((before.end(), phrase));
+    }
     let masked = text::mask_parens(between);
     let comma = masked.rfind(',')?;
     let tail = between[comma + 1..].trim();
@@ -562,7 +599,13 @@ fn verb_phrases(clause: &str, context: &Context<'_>) -> Option<Vec<Statement>> {
                     Some(m) => (&full_subject[..m.start()], &full_subject[m.end()..]),
                     None => ("", full_subject),
                 };
-                let phrases = subjects(subject);
+                // "Vets see pets in appointments, which have …": the subject is the noun the
+                // relative pronoun refers back to.
+                let relative = RELATIVE_TAIL.is_match(subject);
+                let phrases = match trailing_subject(subject) {
+                    Some((_, phrase)) if relative => vec![phrase],
+                    _ => subjects(subject),
+                };
                 let words = text::words(subject).len();
                 if phrases.is_empty()
                     || words > 8
@@ -950,6 +993,14 @@ fn join_noun(verb_text: &str) -> &'static str {
         ("sign", "registration"),
         ("join", "membership"),
         ("book", "booking"),
+        ("like", "like"),
+        ("rate", "rating"),
+        ("review", "review"),
+        ("comment", "comment"),
+        ("vote", "vote"),
+        ("follow", "follow"),
+        ("favo", "favorite"),
+        ("bookmark", "bookmark"),
     ];
     let verb = verb_text
         .trim_start_matches("can ")
@@ -1004,11 +1055,16 @@ fn join(
         }
     }
     let noun = join_noun(verb_text);
-    let mentioned = noun != "link"
-        && (context.prompt_lower.contains(noun)
-            || context
-                .prompt_lower
-                .contains(&apiforge_manifest::words::plural(noun)));
+    // The join noun counts as mentioned when it appears as a word other than the verb itself
+    // ("users comment on posts; comments have …", not "users like posts").
+    let plural = apiforge_manifest::words::plural(noun);
+    let is_noun = |word: &String| word == noun || *word == plural;
+    let in_prompt = text::words(context.prompt_lower)
+        .iter()
+        .filter(|w| is_noun(w))
+        .count();
+    let in_verb = text::words(verb_text).iter().filter(|w| is_noun(w)).count();
+    let mentioned = noun != "link" && in_prompt > in_verb;
     if mentioned || (join_fields.is_some() && noun != "link") {
         out.push(Statement::Join {
             join: noun.to_owned(),
@@ -1090,6 +1146,13 @@ fn title(clause: &str) -> Vec<Statement> {
     if let Some(caps) = TITLE_MENTIONS.captures(after) {
         let list = caps.get(1).map_or("", |m| m.as_str());
         out.extend(declarations(list, true));
+        // "an API for a bookstore with books …": the domain sits between.
+        let between = caps.get(0).map_or(after, |m| &after[..m.start()]);
+        if domain_words(&domain).is_empty()
+            && let Some(caps) = TITLE_FOR.captures(between)
+        {
+            domain = caps.get(1).map_or("", |m| m.as_str()).to_owned();
+        }
     } else if let Some(caps) = TITLE_FOR.captures(after) {
         let list = caps.get(1).map_or("", |m| m.as_str());
         let items = text::split_list(list);
@@ -1291,7 +1354,8 @@ mod tests {
             &[
                 "members",
                 "books",
-                "loans joins members+books [the due date]",
+                "loans joins members+books",
+                "loans: the due date",
             ],
         );
         check(

@@ -385,6 +385,42 @@ mod tests {
     }
 
     #[test]
+    fn joins_from_verbs_and_relative_clauses() {
+        check(
+            "A social network: users have a username. Users write posts with text. Users can like posts. Users can comment on posts; comments have text and a timestamp.",
+            &[
+                "User: username:string; <-> Post[]",
+                "Post: text:text; -> User",
+                "Comment: text:text, timestamp:datetime; -> User; -> Post",
+            ],
+        );
+        check(
+            "There are owners and pets. Each pet has a name and belongs to an owner. Vets treat pets in appointments, which have a date and a reason.",
+            &[
+                "Owner: name:string, email:email",
+                "Pet: name:string; -> Owner; -> Vet",
+                "Vet: name:string, email:email",
+                "Appointment: date:date, reason:string; -> Vet; -> Pet",
+            ],
+        );
+        check(
+            "Fleet tracking: vehicles (plate number, mileage in km), drivers (name, license number), trips (distance in km, started at). A trip belongs to a vehicle and a driver.",
+            &[
+                "Vehicle: plate_number:string, mileage:number",
+                "Driver: name:string, license_number:string",
+                "Trip: distance:number, started_at:datetime; -> Vehicle; -> Driver",
+            ],
+        );
+        let manifest =
+            plan_prompt("Make me an API for a bookstore with books (title, price) and orders.")
+                .expect("plans");
+        assert_eq!(
+            (manifest.name.as_str(), manifest.title.as_str()),
+            ("bookstore", "Bookstore API")
+        );
+    }
+
+    #[test]
     fn technical_notation() {
         check(
             "Book { title: string, pages: int, publishedAt: timestamp, price (decimal), inStock: bool }",

@@ -272,6 +272,18 @@ const GENERIC_TAILS: &[&str] = &[
 
 /// Words that end a noun phrase ("books that …", "a venue in the city").
 const PHRASE_ENDERS: &[&str] = &[
+    "during",
+    "after",
+    "before",
+    "within",
+    "across",
+    "under",
+    "over",
+    "about",
+    "between",
+    "among",
+    "than",
+    "without",
     "that",
     "which",
     "who",

@@ -438,7 +438,12 @@ pub(super) fn typed(name: &str, person_like: bool) -> Field {
         } else {
             0.0
         });
-    } else if has(MONEY_WORDS) {
+    } else if has(MONEY_WORDS)
+        || (last == "rate"
+            && words
+                .iter()
+                .any(|w| matches!(*w, "hourly" | "daily" | "nightly" | "weekly" | "monthly")))
+    {
         field.ty = FieldType::Decimal;
         if !has(&["balance"]) {
             field.min = Some(0.0);
