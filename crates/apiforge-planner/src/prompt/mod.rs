@@ -8,6 +8,7 @@
 mod auth;
 mod build;
 mod clauses;
+mod constraints;
 mod defaults;
 mod enums;
 mod fields;
