@@ -366,8 +366,8 @@ mod tests {
             "Users can create playlists. A playlist has a name and is either public or private. Playlists contain songs; songs have a title, artist, and duration in seconds.",
             &[
                 "User: username:string, email:email, full_name:string",
-                "Playlist: name:string, visibility:enum; -> User",
-                "Song: title:string, artist:string, duration:integer; -> Playlist",
+                "Playlist: name:string, visibility:enum; -> User; <-> Song[]",
+                "Song: title:string, artist:string, duration:integer",
             ],
         );
         check(
@@ -418,6 +418,33 @@ mod tests {
         assert_eq!(
             (manifest.name.as_str(), manifest.title.as_str()),
             ("bookstore", "Bookstore API")
+        );
+    }
+
+    #[test]
+    fn outlines_shared_things_and_link_verbs() {
+        check(
+            "## Entities\n### User\n- email (unique)\n- password hash\n### Note\n- title\n- body\nNotes belong to users.",
+            &[
+                "User: email:email, password_hash:string",
+                "Note: title:string, body:text; -> User",
+            ],
+        );
+        check(
+            "Customers, Products, Orders. An order has a date and a customer. Orders contain products.",
+            &[
+                "Customer: first_name:string, last_name:string, email:email, phone:string",
+                "Product: name:string, description:text, price:decimal, sku:string, stock_quantity:integer",
+                "Order: date:date; -> Customer; <-> Product[]",
+            ],
+        );
+        check(
+            "Build me a simple REST API for managing a pet adoption center. Animals have a name and species. Adopters have a name and email. An adoption links an adopter and an animal and has an adoption date and a fee.",
+            &[
+                "Animal: name:string, species:string",
+                "Adopter: name:string, email:email",
+                "Adoption: adoption_date:date, fee:decimal; -> Adopter; -> Animal",
+            ],
         );
     }
 

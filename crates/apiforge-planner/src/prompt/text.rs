@@ -59,8 +59,8 @@ pub(super) fn normalize(prompt: &str) -> String {
 /// by a space) and `;`, never inside parentheses.
 pub(super) fn clauses(text: &str) -> Vec<String> {
     let mut out = Vec::new();
-    for line in text.lines() {
-        let line = BULLET.replace(line, "");
+    for line in merge_outlines(text) {
+        let line = BULLET.replace(&line, "");
         let bytes = line.as_bytes();
         let mut depth = 0usize;
         let mut start = 0;
@@ -83,6 +83,51 @@ pub(super) fn clauses(text: &str) -> Vec<String> {
             }
         }
         push_clause(&mut out, &line[start..]);
+    }
+    out
+}
+
+static OUTLINE_HEADING: LazyLock<Regex> =
+    LazyLock::new(|| regex(r"^[\p{L}][\p{L}\p{N} _-]{0,40}:?$"));
+static SENTENCE_VERB: LazyLock<Regex> = LazyLock::new(|| {
+    regex(r"(?i)\b(?:has|have|belongs?|is|are|can|contains?|references?|logs?|must|should)\b")
+});
+
+/// Outlines become terse declarations: a short heading line followed by bullet lines that
+/// are bare field names ("User" / "- email (unique)" / "- created at") reads as
+/// "User: email (unique), created at".
+fn merge_outlines(text: &str) -> Vec<String> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out = Vec::with_capacity(lines.len());
+    let mut index = 0;
+    while index < lines.len() {
+        let heading = lines[index].trim();
+        let mut fields = Vec::new();
+        if OUTLINE_HEADING.is_match(heading) && heading.split_whitespace().count() <= 3 {
+            let mut next = index + 1;
+            while let Some(line) = lines.get(next) {
+                let Some(bullet) = BULLET.find(line) else {
+                    break;
+                };
+                let item = line[bullet.end()..].trim();
+                if item.contains(':')
+                    || item.split_whitespace().count() > 6
+                    || SENTENCE_VERB.is_match(item)
+                {
+                    break;
+                }
+                fields.push(item.trim_end_matches([',', ';', '.']));
+                next += 1;
+            }
+            if !fields.is_empty() {
+                let name = heading.trim_end_matches(':');
+                out.push(format!("{name}: {}", fields.join(", ")));
+                index = next;
+                continue;
+            }
+        }
+        out.push(lines[index].to_owned());
+        index += 1;
     }
     out
 }
@@ -349,6 +394,15 @@ mod tests {
             &["Entities:", "Project: name", "Task: title", "Tag: label"],
         );
         check("A price of 1.5 euros.", &["A price of 1.5 euros"]);
+        check(
+            "## Entities\n### User\n- email (unique)\n- created at\nNote\n- title\n- Notes belong to users",
+            &[
+                "Entities",
+                "User: email (unique), created at",
+                "Note: title",
+                "Notes belong to users",
+            ],
+        );
         check("a rating between 1 and 5", &["a rating between 1 to 5"]);
     }
 

@@ -588,6 +588,14 @@ pub(super) fn is_person_like(entity_snake: &str) -> bool {
         "mentor",
         "mentee",
         "resident",
+        "adopter",
+        "runner",
+        "renter",
+        "shopper",
+        "visitor",
+        "homeowner",
+        "employer",
+        "investor",
     ];
     entity_snake
         .rsplit('_')

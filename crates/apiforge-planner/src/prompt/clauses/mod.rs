@@ -132,6 +132,7 @@ static TITLE_MENTIONS: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)\b(?:with|for\s+managing|to\s+manage|to\s+track|for\s+tracking|that\s+manages|that\s+tracks|managing|tracking|to\s+handle|handling|to\s+store|storing|to\s+keep\s+track\s+of|to\s+organi[sz]e|to\s+list|listing|covering|including|to\s+book|to\s+schedule|to\s+sell|selling|to\s+rent|to\s+share|sharing)\s+(.+)$",
     )
 });
+static SINGULAR_ARTICLE: LazyLock<Regex> = LazyLock::new(|| regex(r"(?i)^(?:a|an|the|my|our)\s"));
 static TITLE_FOR: LazyLock<Regex> = LazyLock::new(|| regex(r"(?i)\b(?:for|of|about)\s+(.+)$"));
 static TITLE_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
     regex(
@@ -388,7 +389,20 @@ fn title(clause: &str) -> Vec<Statement> {
     let mut domain = TITLE_PREFIX.replace(before.trim(), "").trim().to_owned();
     if let Some(caps) = TITLE_MENTIONS.captures(after) {
         let list = caps.get(1).map_or("", |m| m.as_str());
-        out.extend(declarations(list, true));
+        let single_thing = text::split_list(list).len() == 1
+            && SINGULAR_ARTICLE.is_match(list)
+            && entity_phrase(list).is_some_and(|p| {
+                let last = p.rsplit(' ').next().unwrap_or(&p);
+                singular(last) == last
+            });
+        if single_thing {
+            // "for managing a pet adoption center": the domain, not a resource.
+            if domain_words(&domain).is_empty() {
+                domain = list.to_owned();
+            }
+        } else {
+            out.extend(declarations(list, true));
+        }
         // "an API for a bookstore with books …": the domain sits between.
         let between = caps.get(0).map_or(after, |m| &after[..m.start()]);
         if domain_words(&domain).is_empty()

@@ -60,6 +60,8 @@ enum Verb {
     Join,
     /// "logs", "sends", "writes": the objects belong to the subject.
     Owns,
+    /// "links", "connects": the subject is a join entity of the objects.
+    Links,
 }
 
 struct VerbPattern {
@@ -70,7 +72,12 @@ struct VerbPattern {
     ambiguous: bool,
 }
 
-static VERBS: [VerbPattern; 10] = [
+static VERBS: [VerbPattern; 11] = [
+    VerbPattern {
+        regex: LazyLock::new(|| regex(r"(?i)\b(?:links|connects|ties|relates|associates|pairs)\b")),
+        kind: Verb::Links,
+        ambiguous: true,
+    },
     VerbPattern {
         regex: LazyLock::new(|| {
             regex(
@@ -450,12 +457,12 @@ fn phrase_statements(
         }
         Verb::HasMany | Verb::Owns => {
             let (children, fields) = split_with(object);
-            children_of(subject, children, fields, out);
+            children_of(subject, children, fields, false, out);
         }
         Verb::Contains => {
             let (children, fields) = split_with(object);
             if plural_entities(children).is_some() {
-                children_of(subject, children, fields, out);
+                children_of(subject, children, fields, true, out);
             } else {
                 out.push(Statement::Declare {
                     entity: subject.to_owned(),
@@ -510,6 +517,19 @@ fn phrase_statements(
             }
         }
         Verb::Join => join(subject, verb_text, object, context, out),
+        Verb::Links => {
+            let parents: Vec<String> = text::split_list(object)
+                .iter()
+                .filter_map(|item| entity_phrase(&item.text))
+                .collect();
+            if !parents.is_empty() {
+                out.push(Statement::Join {
+                    join: subject.to_owned(),
+                    parents,
+                    fields: None,
+                });
+            }
+        }
     }
 }
 
@@ -613,7 +633,14 @@ fn is_count_word(word: &str) -> bool {
     FIELD_PLURALS.contains(&word)
 }
 
-fn children_of(parent: &str, children: &str, fields: Option<&str>, out: &mut Vec<Statement>) {
+/// `shared_when_contained`: "contains" was said, so shared things ("products") are linked.
+fn children_of(
+    parent: &str,
+    children: &str,
+    fields: Option<&str>,
+    shared_when_contained: bool,
+    out: &mut Vec<Statement>,
+) {
     out.push(Statement::Declare {
         entity: parent.to_owned(),
         fields: None,
@@ -662,6 +689,17 @@ fn children_of(parent: &str, children: &str, fields: Option<&str>, out: &mut Vec
                 right: child,
                 link_fields: child_fields.map(link_fields),
             });
+        } else if shared_when_contained && is_shared_noun(&child) {
+            // "orders contain products": products exist on their own, in many orders.
+            out.push(Statement::Declare {
+                entity: child.clone(),
+                fields: child_fields.map(str::to_owned),
+            });
+            out.push(Statement::ManyToMany {
+                left: parent.to_owned(),
+                right: child,
+                link_fields: None,
+            });
         } else {
             out.push(Statement::Declare {
                 entity: child.clone(),
@@ -674,6 +712,37 @@ fn children_of(parent: &str, children: &str, fields: Option<&str>, out: &mut Vec
             });
         }
     }
+}
+
+/// Things that exist on their own and are shared by many owners (a product is in many
+/// orders, a tag on many posts), so "X contains Ys" links rather than owns them.
+fn is_shared_noun(phrase: &str) -> bool {
+    const SHARED: &[&str] = &[
+        "product",
+        "ingredient",
+        "tag",
+        "category",
+        "skill",
+        "genre",
+        "label",
+        "topic",
+        "keyword",
+        "feature",
+        "amenity",
+        "song",
+        "track",
+        "actor",
+        "language",
+        "tool",
+        "course",
+        "book",
+        "movie",
+        "service",
+        "permission",
+        "item",
+    ];
+    let last = phrase.rsplit(' ').next().unwrap_or(phrase);
+    SHARED.contains(&singular(last).as_str())
 }
 
 /// "a quantity for each" → "a quantity".
