@@ -20,6 +20,9 @@ pub(super) fn regex(pattern: &str) -> Regex {
 static BETWEEN_AND: LazyLock<Regex> =
     LazyLock::new(|| regex(r"(?i)\bbetween\s+(-?\d+(?:\.\d+)?)\s+and\s+(-?\d+(?:\.\d+)?)"));
 static ABBREVIATIONS: LazyLock<Regex> = LazyLock::new(|| regex(r"(?i)\b(e\.g|i\.e|etc|vs)\."));
+static SCRIPT_ELEMENT: LazyLock<Regex> =
+    LazyLock::new(|| regex(r"(?is)<(script|style)\b[^>]*>.*?</(?:script|style)\s*>"));
+static MARKUP_TAG: LazyLock<Regex> = LazyLock::new(|| regex(r"</?[A-Za-z][^<>]{0,200}>"));
 static SPACES: LazyLock<Regex> = LazyLock::new(|| regex(r"[ \t]+"));
 static BULLET: LazyLock<Regex> = LazyLock::new(|| regex(r"^\s*(?:[-*+•>]+|\d+[.)]|[a-z][.)])\s+"));
 
@@ -43,6 +46,8 @@ pub(super) fn normalize(prompt: &str) -> String {
         }
     }
     let text = text.replace("**", " ").replace("__", " ");
+    let text = SCRIPT_ELEMENT.replace_all(&text, " ");
+    let text = MARKUP_TAG.replace_all(&text, " ");
     let text = ABBREVIATIONS.replace_all(&text, |caps: &regex::Captures<'_>| {
         caps.get(1)
             .map_or(String::new(), |m| m.as_str().replace('.', ""))
@@ -394,6 +399,10 @@ mod tests {
             &["Entities:", "Project: name", "Task: title", "Tag: label"],
         );
         check("A price of 1.5 euros.", &["A price of 1.5 euros"]);
+        check(
+            "Users have a name. <script>alert(1)</script> <b>Posts</b> have a body.",
+            &["Users have a name", "Posts have a body"],
+        );
         check(
             "## Entities\n### User\n- email (unique)\n- created at\nNote\n- title\n- Notes belong to users",
             &[
