@@ -11,7 +11,10 @@ use crate::run::{cargo, shared_dir, step, workspace_root};
 pub fn run() -> anyhow::Result<()> {
     let root = workspace_root();
     let judge = judge_script(&root);
-    step("build apiforge", cargo(&root, &["build", "--quiet", "--package", "apiforge"]))?;
+    step(
+        "build apiforge",
+        cargo(&root, &["build", "--quiet", "--package", "apiforge"]),
+    )?;
     let binary = target_dir(&root).join("debug/apiforge");
     let out = target_dir(&root).join("judge-specs");
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
@@ -41,7 +44,10 @@ pub fn run() -> anyhow::Result<()> {
     if !failed.is_empty() {
         bail!("the judge rejected the contract of: {}", failed.join(", "));
     }
-    eprintln!("xtask: judge passed every corpus contract ({})", judge.display());
+    eprintln!(
+        "xtask: judge passed every corpus contract ({})",
+        judge.display()
+    );
     Ok(())
 }
 
@@ -56,7 +62,13 @@ fn judge_script(root: &Path) -> PathBuf {
 fn target_dir(root: &Path) -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
-        .map(|dir| if dir.is_absolute() { dir } else { root.join(dir) })
+        .map(|dir| {
+            if dir.is_absolute() {
+                dir
+            } else {
+                root.join(dir)
+            }
+        })
         .unwrap_or_else(|| root.join("target"))
 }
 

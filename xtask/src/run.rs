@@ -14,7 +14,17 @@ pub fn test_all() -> anyhow::Result<()> {
     step("format", cargo(&root, &["fmt", "--all", "--", "--check"]))?;
     step(
         "clippy",
-        cargo(&root, &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]),
+        cargo(
+            &root,
+            &[
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ],
+        ),
     )?;
     step("docs", {
         let mut command = cargo(&root, &["doc", "--workspace", "--no-deps", "--quiet"]);
@@ -26,7 +36,10 @@ pub fn test_all() -> anyhow::Result<()> {
     corpus_matches_shared(&root)?;
     step("tests", test_command(&root))?;
     step("corpus eval", {
-        let mut command = cargo(&root, &["run", "--quiet", "--package", "apiforge", "--", "eval"]);
+        let mut command = cargo(
+            &root,
+            &["run", "--quiet", "--package", "apiforge", "--", "eval"],
+        );
         command.arg(root.join("corpus/prompts.jsonl"));
         command
     })?;
@@ -53,17 +66,34 @@ fn test_command(root: &Path) -> Command {
 
 fn purity(root: &Path) -> anyhow::Result<()> {
     for krate in PURE_CRATES {
-        let output = cargo(root, &["tree", "--quiet", "--edges", "normal", "--prefix", "none", "--package", krate])
-            .output()
-            .context("running cargo tree")?;
+        let output = cargo(
+            root,
+            &[
+                "tree",
+                "--quiet",
+                "--edges",
+                "normal",
+                "--prefix",
+                "none",
+                "--package",
+                krate,
+            ],
+        )
+        .output()
+        .context("running cargo tree")?;
         if !output.status.success() {
-            bail!("cargo tree failed for {krate}: {}", String::from_utf8_lossy(&output.stderr));
+            bail!(
+                "cargo tree failed for {krate}: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
         }
         let tree = String::from_utf8_lossy(&output.stdout);
         for line in tree.lines() {
             let name = line.split_whitespace().next().unwrap_or_default();
             if IMPURE_DEPENDENCIES.contains(&name) {
-                bail!("{krate} must stay pure but depends on {name}; move the I/O to an edge crate");
+                bail!(
+                    "{krate} must stay pure but depends on {name}; move the I/O to an edge crate"
+                );
             }
         }
     }
@@ -74,15 +104,23 @@ fn purity(root: &Path) -> anyhow::Result<()> {
 /// The corpus is vendored so a clean clone can test it; when the shared original sits next
 /// to the checkout, the copy must not have drifted.
 fn corpus_matches_shared(root: &Path) -> anyhow::Result<()> {
-    let Some(shared) = shared_dir(root) else { return Ok(()) };
+    let Some(shared) = shared_dir(root) else {
+        return Ok(());
+    };
     let original = shared.join("corpus");
-    for entry in std::fs::read_dir(&original).with_context(|| format!("reading {}", original.display()))? {
+    for entry in
+        std::fs::read_dir(&original).with_context(|| format!("reading {}", original.display()))?
+    {
         let entry = entry?;
         let name = entry.file_name();
         let ours = root.join("corpus").join(&name);
         let theirs = std::fs::read(entry.path())?;
         if std::fs::read(&ours).ok().as_deref() != Some(theirs.as_slice()) {
-            bail!("corpus/{} differs from {}; copy it again", name.to_string_lossy(), entry.path().display());
+            bail!(
+                "corpus/{} differs from {}; copy it again",
+                name.to_string_lossy(),
+                entry.path().display()
+            );
         }
     }
     eprintln!("xtask: corpus matches {}", original.display());
@@ -112,7 +150,9 @@ pub fn cargo(root: &Path, args: &[&str]) -> Command {
 
 pub fn step(name: &str, mut command: Command) -> anyhow::Result<()> {
     eprintln!("xtask: {name}");
-    let status = command.status().with_context(|| format!("starting {name}"))?;
+    let status = command
+        .status()
+        .with_context(|| format!("starting {name}"))?;
     if !status.success() {
         bail!("{name} failed ({status})");
     }

@@ -26,7 +26,7 @@ pub use validate::{ValidManifest, ValidationError, ValidationErrors};
 #[derive(Debug, thiserror::Error)]
 pub enum ManifestError {
     /// The text is not JSON of the manifest's shape (unknown key, wrong type, …).
-    #[error("manifest is not valid JSON of the manifest shape: {0}")]
+    #[error("the manifest is not valid JSON of the manifest shape")]
     Parse(#[from] serde_json::Error),
     /// The JSON has the right shape but breaks a rule (duplicate names, unknown targets, …).
     #[error(transparent)]

@@ -61,7 +61,10 @@ mod tests {
     #[test]
     fn codes() {
         check(anyhow::Error::new(BadInput("x".into())), 2);
-        check(anyhow::Error::new(PlanError::EmptyPrompt).context("planning"), 2);
+        check(
+            anyhow::Error::new(PlanError::EmptyPrompt).context("planning"),
+            2,
+        );
         check(anyhow::Error::new(Failed("tests failed".into())), 1);
         check(anyhow::anyhow!("unexpected"), 1);
     }

@@ -27,14 +27,15 @@ pub fn manifest(args: &InputArgs) -> anyhow::Result<ValidManifest> {
     }
     if let Some(path) = &args.manifest {
         let text = read_text(path, "manifest")?;
-        return Manifest::parse_json(&text)
-            .with_context(|| format!("manifest {}", path.display()));
+        return Manifest::parse_json(&text).with_context(|| path.display().to_string());
     }
     if let Some(path) = &args.csv {
         let bytes = read_bytes(path, "CSV")?;
-        let name = path.file_name().map_or_else(|| path.to_string_lossy(), |n| n.to_string_lossy());
+        let name = path
+            .file_name()
+            .map_or_else(|| path.to_string_lossy(), |n| n.to_string_lossy());
         return apiforge_planner::plan_csv(&name, &bytes)
-            .with_context(|| format!("CSV file {}", path.display()));
+            .with_context(|| path.display().to_string());
     }
     let prompt = match args.prompt.as_deref() {
         Some("-") => read_stdin()?,
@@ -56,14 +57,26 @@ fn read_stdin() -> anyhow::Result<String> {
         .take(MAX_FILE_BYTES)
         .read_to_end(&mut bytes)
         .map_err(|e| BadInput(format!("cannot read the prompt from standard input: {e}")))?;
-    String::from_utf8(bytes)
-        .map_err(|_| BadInput("the prompt on standard input is not UTF-8 text; pass plain text".into()).into())
+    String::from_utf8(bytes).map_err(|_| {
+        BadInput("the prompt on standard input is not UTF-8 text; pass plain text".into()).into()
+    })
 }
 
 fn read_bytes(path: &Path, what: &str) -> anyhow::Result<Vec<u8>> {
-    let metadata = fs_err::metadata(path).map_err(|e| BadInput(format!("cannot read {what} file: {e}")))?;
+    let unreadable = |e: std::io::Error| {
+        BadInput(format!(
+            "cannot read {what} file {}: {}",
+            path.display(),
+            io_reason(&e)
+        ))
+    };
+    let metadata = std::fs::metadata(path).map_err(unreadable)?;
     if metadata.is_dir() {
-        return Err(BadInput(format!("{what} file {} is a directory; give a file", path.display())).into());
+        return Err(BadInput(format!(
+            "{what} file {} is a directory; give a file",
+            path.display()
+        ))
+        .into());
     }
     if metadata.len() > MAX_FILE_BYTES {
         return Err(BadInput(format!(
@@ -74,12 +87,21 @@ fn read_bytes(path: &Path, what: &str) -> anyhow::Result<Vec<u8>> {
         ))
         .into());
     }
-    fs_err::read(path).map_err(|e| BadInput(format!("cannot read {what} file: {e}")).into())
+    std::fs::read(path).map_err(|e| unreadable(e).into())
+}
+
+/// The reason of an I/O error in words, without the OS error number.
+pub fn io_reason(error: &std::io::Error) -> String {
+    match error.kind() {
+        std::io::ErrorKind::NotFound => "no such file".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        std::io::ErrorKind::IsADirectory => "it is a directory".into(),
+        _ => error.to_string(),
+    }
 }
 
 fn read_text(path: &Path, what: &str) -> anyhow::Result<String> {
     let bytes = read_bytes(path, what)?;
-    String::from_utf8(bytes).map_err(|_| {
-        BadInput(format!("{what} file {} is not UTF-8 text", path.display())).into()
-    })
+    String::from_utf8(bytes)
+        .map_err(|_| BadInput(format!("{what} file {} is not UTF-8 text", path.display())).into())
 }

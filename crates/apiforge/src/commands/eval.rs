@@ -27,8 +27,8 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<ExitCode> {
             CaseInput::Prompt(prompt) => apiforge_planner::plan_prompt(prompt),
             CaseInput::Csv(file) => {
                 let path = directory.join(file);
-                let bytes = fs_err::read(&path)
-                    .map_err(|e| BadInput(format!("case {}: {e}", case.id)))?;
+                let bytes =
+                    fs_err::read(&path).map_err(|e| BadInput(format!("case {}: {e}", case.id)))?;
                 apiforge_planner::plan_csv(file, &bytes)
             }
         };
@@ -59,7 +59,11 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<ExitCode> {
             "{:<22} {:>8} {:>8} {:>8} {:>9} {:>9}",
             "", "recall", "recall", "recall", "precision", "precision"
         ));
-        for (id, s) in rows.iter().map(|(id, s)| (id.as_str(), s)).chain([("OVERALL", &overall)]) {
+        for (id, s) in rows
+            .iter()
+            .map(|(id, s)| (id.as_str(), s))
+            .chain([("OVERALL", &overall)])
+        {
             print_line(&format!(
                 "{:<22} {:>7.1}% {:>7.1}% {:>7.1}% {:>8.1}% {:>8.1}%",
                 id,

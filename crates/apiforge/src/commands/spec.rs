@@ -68,7 +68,9 @@ pub fn run(args: &SpecArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn count_operations(document: &serde_json::Value) -> usize {
-    const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+    const METHODS: [&str; 8] = [
+        "get", "put", "post", "delete", "options", "head", "patch", "trace",
+    ];
     document["paths"].as_object().map_or(0, |paths| {
         paths
             .values()
@@ -92,7 +94,10 @@ fn write(path: &Path, text: &str) -> anyhow::Result<()> {
         ))
         .into());
     }
-    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let temporary = directory.join(format!(".{file_name}.apiforge-tmp"));
     fs_err::write(&temporary, text)
         .map_err(|e| BadInput(format!("cannot write {}: {e}", path.display())))?;

@@ -7,27 +7,40 @@ fn check(command: &mut assert_cmd::Command, expect_code: i32, expect_in_message:
     let (code, stdout, stderr) = run(command);
     assert_eq!(code, expect_code, "stdout: {stdout}\nstderr: {stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
-    if expect_code == 2 && !stderr.starts_with("error: a value is required")
+    if expect_code == 2
+        && !stderr.starts_with("error: a value is required")
         && !stderr.contains("cannot be used with")
     {
         assert_eq!(stderr.lines().count(), 1, "one line expected: {stderr:?}");
     }
-    assert!(stderr.contains(expect_in_message), "{stderr:?} should contain {expect_in_message:?}");
+    assert!(
+        stderr.contains(expect_in_message),
+        "{stderr:?} should contain {expect_in_message:?}"
+    );
     stderr.lines().next().unwrap_or_default().to_owned()
 }
 
 #[test]
 fn bad_prompts() {
-    let mut lines = Vec::new();
-    lines.push(check(apiforge().args(["plan", ""]), 2, "prompt is empty"));
-    lines.push(check(apiforge().args(["plan", "  \n\t "]), 2, "prompt is empty"));
-    lines.push(check(apiforge().args(["plan", "-"]).write_stdin(""), 2, "prompt is empty"));
     let long = "books have a title. ".repeat(1001);
-    lines.push(check(apiforge().args(["spec", &long]), 2, "limit is 20000"));
-    lines.push(check(apiforge().args(["plan", "-"]).write_stdin(&b"books\0\x01\x02"[..]), 2, "binary"));
-    lines.push(check(apiforge().args(["plan", "-"]).write_stdin(&b"\xff\xfe\x00b"[..]), 2, "not UTF-8"));
-    lines.push(check(apiforge().args(["plan", "--planner", "llm", "books"]), 2, "--planner builtin"));
-    lines.push(check(apiforge().arg("plan"), 2, "no input"));
+    let cases: [(&[&str], &[u8], &str); 8] = [
+        (&["plan", ""], b"", "prompt is empty"),
+        (&["plan", "  \n\t "], b"", "prompt is empty"),
+        (&["plan", "-"], b"", "prompt is empty"),
+        (&["spec", &long], b"", "limit is 20000"),
+        (&["plan", "-"], b"books\0\x01\x02", "binary"),
+        (&["plan", "-"], b"\xff\xfe\x00b", "not UTF-8"),
+        (
+            &["plan", "--planner", "llm", "books"],
+            b"",
+            "--planner builtin",
+        ),
+        (&["plan"], b"", "no input"),
+    ];
+    let lines: Vec<String> = cases
+        .iter()
+        .map(|(args, stdin, expect)| check(apiforge().args(*args).write_stdin(*stdin), 2, expect))
+        .collect();
     insta::assert_snapshot!(lines.join("\n"));
 }
 
@@ -40,11 +53,34 @@ fn bad_csv_files() {
     std::fs::write(&ragged, "a,b\n1,2,3\n").expect("write");
     let binary = dir.path().join("sheet.csv");
     std::fs::write(&binary, b"PK\x03\x04\xff\xfe\x00\x00").expect("write");
-    check(apiforge().arg("plan").arg("--csv").arg(dir.path().join("missing.csv")), 2, "cannot read CSV file");
-    check(apiforge().arg("plan").arg("--csv").arg(&empty), 2, "CSV file is empty");
-    check(apiforge().arg("plan").arg("--csv").arg(&ragged), 2, "line 2: a row has 3 values");
-    check(apiforge().arg("plan").arg("--csv").arg(&binary), 2, "not UTF-8");
-    check(apiforge().arg("plan").arg("--csv").arg(dir.path()), 2, "is a directory");
+    check(
+        apiforge()
+            .arg("plan")
+            .arg("--csv")
+            .arg(dir.path().join("missing.csv")),
+        2,
+        "cannot read CSV file",
+    );
+    check(
+        apiforge().arg("plan").arg("--csv").arg(&empty),
+        2,
+        "CSV file is empty",
+    );
+    check(
+        apiforge().arg("plan").arg("--csv").arg(&ragged),
+        2,
+        "line 2: a row has 3 values",
+    );
+    check(
+        apiforge().arg("plan").arg("--csv").arg(&binary),
+        2,
+        "not UTF-8",
+    );
+    check(
+        apiforge().arg("plan").arg("--csv").arg(dir.path()),
+        2,
+        "is a directory",
+    );
 }
 
 #[test]
@@ -56,7 +92,10 @@ fn bad_manifests() {
         path
     };
     let not_json = write("a.json", "{ not json");
-    let unknown_key = write("b.json", r#"{"name":"x","title":"X","entities":[],"colour":"red"}"#);
+    let unknown_key = write(
+        "b.json",
+        r#"{"name":"x","title":"X","entities":[],"colour":"red"}"#,
+    );
     let duplicate = write(
         "c.json",
         r#"{"name":"x","title":"X","entities":[
@@ -79,13 +118,32 @@ fn bad_manifests() {
         r#"{"name":"x","title":"X","entities":[
             {"name":"Book","plural":"books","fields":[{"name":"title","type":"string","min_length":5,"max_length":2}]}]}"#,
     );
-    let mut lines = Vec::new();
-    lines.push(check(apiforge().arg("plan").arg("--manifest").arg(&not_json), 2, "not valid JSON"));
-    lines.push(check(apiforge().arg("plan").arg("--manifest").arg(&unknown_key), 2, "unknown field `colour`"));
-    lines.push(check(apiforge().arg("spec").arg("--manifest").arg(&duplicate), 2, "declared twice"));
-    lines.push(check(apiforge().arg("spec").arg("--manifest").arg(&unknown_target), 2, "`Author` is not an entity"));
-    lines.push(check(apiforge().arg("spec").arg("--manifest").arg(&empty_enum), 2, "enum field has no `values`"));
-    lines.push(check(apiforge().arg("spec").arg("--manifest").arg(&bad_bounds), 2, "min_length 5 is greater than max_length 2"));
+    let cases = [
+        (
+            "plan",
+            &not_json,
+            "not valid JSON of the manifest shape: key must be a string",
+        ),
+        ("plan", &unknown_key, "unknown field `colour`"),
+        ("spec", &duplicate, "declared twice"),
+        ("spec", &unknown_target, "`Author` is not an entity"),
+        ("spec", &empty_enum, "enum field has no `values`"),
+        (
+            "spec",
+            &bad_bounds,
+            "min_length 5 is greater than max_length 2",
+        ),
+    ];
+    let lines: Vec<String> = cases
+        .iter()
+        .map(|(command, path, expect)| {
+            check(
+                apiforge().arg(command).arg("--manifest").arg(path),
+                2,
+                expect,
+            )
+        })
+        .collect();
     let redacted: Vec<String> = lines
         .iter()
         .map(|line| line.replace(&dir.path().display().to_string(), "[TMP]"))
@@ -97,18 +155,47 @@ fn bad_manifests() {
 fn bad_outputs_write_nothing() {
     let dir = tempfile::tempdir().expect("temp dir");
     let txt = dir.path().join("openapi.txt");
-    check(apiforge().args(["spec", "books with a title", "-o"]).arg(&txt), 2, ".yaml, .yml or .json");
+    check(
+        apiforge()
+            .args(["spec", "books with a title", "-o"])
+            .arg(&txt),
+        2,
+        ".yaml, .yml or .json",
+    );
     assert!(!txt.exists());
     let postman = dir.path().join("collection.yaml");
-    check(apiforge().args(["spec", "books with a title", "--postman"]).arg(&postman), 2, "Postman collection is JSON");
+    check(
+        apiforge()
+            .args(["spec", "books with a title", "--postman"])
+            .arg(&postman),
+        2,
+        "Postman collection is JSON",
+    );
     let nowhere = dir.path().join("missing-dir/openapi.yaml");
-    check(apiforge().args(["spec", "books with a title", "-o"]).arg(&nowhere), 2, "does not exist");
-    assert_eq!(std::fs::read_dir(dir.path()).expect("list").count(), 0, "nothing written");
+    check(
+        apiforge()
+            .args(["spec", "books with a title", "-o"])
+            .arg(&nowhere),
+        2,
+        "does not exist",
+    );
+    assert_eq!(
+        std::fs::read_dir(dir.path()).expect("list").count(),
+        0,
+        "nothing written"
+    );
 }
 
 #[test]
 fn conflicting_inputs_are_usage_errors() {
-    check(apiforge().args(["plan", "books"]).arg("--csv").arg(corpus("people.csv")), 2, "cannot be used with");
+    check(
+        apiforge()
+            .args(["plan", "books"])
+            .arg("--csv")
+            .arg(corpus("people.csv")),
+        2,
+        "cannot be used with",
+    );
 }
 
 #[test]

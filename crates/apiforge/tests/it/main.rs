@@ -19,7 +19,9 @@ pub fn apiforge() -> Command {
 }
 
 pub fn corpus(file: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../corpus").join(file)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../corpus")
+        .join(file)
 }
 
 /// Runs the command and returns (exit code, stdout, stderr).

@@ -17,7 +17,10 @@ fn plans_a_prompt_argument() {
     assert_eq!(code, 0, "{stderr}");
     let manifest: Value = serde_json::from_str(&stdout).expect("manifest JSON");
     let names = entity_names(&manifest);
-    assert!(names.contains(&"Book") && names.contains(&"Author"), "{names:?}");
+    assert!(
+        names.contains(&"Book") && names.contains(&"Author"),
+        "{names:?}"
+    );
 }
 
 #[test]
@@ -30,7 +33,10 @@ fn plans_a_prompt_from_stdin_identically() {
 
 #[test]
 fn plans_a_csv_file() {
-    let (code, stdout, stderr) = run(apiforge().arg("plan").arg("--csv").arg(corpus("people.csv")));
+    let (code, stdout, stderr) = run(apiforge()
+        .arg("plan")
+        .arg("--csv")
+        .arg(corpus("people.csv")));
     assert_eq!(code, 0, "{stderr}");
     let manifest: Value = serde_json::from_str(&stdout).expect("manifest JSON");
     assert_eq!(entity_names(&manifest), ["Person"]);
@@ -51,9 +57,15 @@ fn a_printed_manifest_reads_back_unchanged() {
 fn schema_is_the_committed_one() {
     let (code, stdout, _) = run(apiforge().args(["plan", "--schema"]));
     assert_eq!(code, 0);
-    let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../schemas/manifest.schema.json"))
-        .expect("schemas/manifest.schema.json is committed (cargo xtask codegen)");
+    let committed = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../schemas/manifest.schema.json"
+    ))
+    .expect("schemas/manifest.schema.json is committed (cargo xtask codegen)");
     assert_eq!(stdout, committed, "run `cargo xtask codegen`");
     let schema: Value = serde_json::from_str(&stdout).expect("schema JSON");
-    assert_eq!(schema["$schema"], "https://json-schema.org/draft/2020-12/schema");
+    assert_eq!(
+        schema["$schema"],
+        "https://json-schema.org/draft/2020-12/schema"
+    );
 }
