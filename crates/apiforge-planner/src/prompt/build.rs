@@ -208,6 +208,8 @@ const JOIN_NOUNS: &[(&str, &[&str], &[&str])] = &[
 #[derive(Debug, Default)]
 struct Draft {
     entities: Vec<Entity>,
+    /// The last word of each entity's snake_case name, in step with `entities`.
+    last_words: Vec<String>,
 }
 
 impl Draft {
@@ -218,12 +220,22 @@ impl Draft {
         if let Some(existing) = self.find(&name) {
             return Some(existing);
         }
-        self.entities.push(Entity::new(name.clone()));
+        self.push(name.clone());
         Some(name)
+    }
+
+    fn push(&mut self, name: String) {
+        let snake = name.to_snake_case();
+        self.last_words
+            .push(snake.rsplit('_').next().unwrap_or(&snake).to_owned());
+        self.entities.push(Entity::new(name));
     }
 
     /// The registered entity with this name (or the same plural).
     fn find(&self, name: &str) -> Option<String> {
+        if let Some(exact) = self.entities.iter().find(|e| e.name == name) {
+            return Some(exact.name.clone());
+        }
         let plural = table_name(name);
         if let Some(exact) = self
             .entities
@@ -238,11 +250,12 @@ impl Draft {
             return None;
         }
         let mut matching = self
-            .entities
+            .last_words
             .iter()
-            .filter(|e| e.name.to_snake_case().rsplit('_').next() == Some(snake.as_str()));
+            .zip(&self.entities)
+            .filter(|(last, _)| **last == snake);
         match (matching.next(), matching.next()) {
-            (Some(only), None) => Some(only.name.clone()),
+            (Some((_, only)), None) => Some(only.name.clone()),
             _ => None,
         }
     }
@@ -344,7 +357,7 @@ impl Draft {
                     let target = match self.find(&target) {
                         Some(found) => found,
                         None => {
-                            self.entities.push(Entity::new(target.clone()));
+                            self.push(target.clone());
                             target
                         }
                     };

@@ -583,7 +583,7 @@ fn plural_entities(object: &str) -> Option<Vec<String>> {
     for item in text::split_list(object) {
         let phrase = entity_phrase(&item.text)?;
         let last = phrase.rsplit(' ').next()?;
-        if singular(last) == last || is_count_word(last) {
+        if singular(last) == last || is_field_plural(last) {
             return None;
         }
         out.push(phrase);
@@ -592,7 +592,7 @@ fn plural_entities(object: &str) -> Option<Vec<String>> {
 }
 
 /// Plural words that are fields rather than resources ("sets", "reps", "notes").
-fn is_count_word(word: &str) -> bool {
+fn is_field_plural(word: &str) -> bool {
     const FIELD_PLURALS: &[&str] = &[
         "sets",
         "reps",
@@ -614,7 +614,6 @@ fn is_count_word(word: &str) -> bool {
         "votes",
         "details",
         "comments",
-        "ingredients_text",
         "directions",
         "steps",
         "dimensions",
@@ -622,7 +621,6 @@ fn is_count_word(word: &str) -> bool {
         "settings",
         "preferences",
         "metadata",
-        "tags_text",
         "keywords",
         "stars",
         "years",
