@@ -54,9 +54,17 @@ static VALUE_CLAUSE: LazyLock<Regex> = LazyLock::new(|| {
 static COLON_SLASHES: LazyLock<Regex> =
     LazyLock::new(|| regex(r"(?i)\b([a-z]+)\s*:\s*([\w-]+(?:\s*[/|]\s*[\w-]+)+)"));
 
+/// "a status of pending, shipped or delivered": a head word, then a list closed by "or".
+static HEAD_OF_LIST: LazyLock<Regex> = LazyLock::new(|| {
+    regex(
+        r"(?i)\b(type|kind|category|status|state|priority|level|role|mode|size|tier|plan|gender|difficulty|visibility|severity|condition|stage|phase|channel|format|method|frequency|genre)\s+(?:of|being|as|like|:)?\s*((?:[\w-]+\s*,\s*)+[\w-]+\s*,?\s+or\s+[\w-]+)",
+    )
+});
+
 /// Rewrites enum spellings into "name (a, b, c)".
 pub(super) fn rewrite(text: &str) -> String {
-    let text = VALUE_CLAUSE.replace_all(text, |caps: &regex::Captures<'_>| {
+    let text = HEAD_OF_LIST.replace_all(text, "$1 ($2)");
+    let text = VALUE_CLAUSE.replace_all(&text, |caps: &regex::Captures<'_>| {
         let list = caps.get(1).map_or("", |m| m.as_str());
         // "open, pending or closed, and is assigned …": the list ends before ", and".
         let lower = list.to_ascii_lowercase();
@@ -195,6 +203,10 @@ mod tests {
         check(
             "status (open, in progress, resolved, closed)",
             Some(("status", &["open", "in_progress", "resolved", "closed"])),
+        );
+        check(
+            "a status of pending, shipped or delivered",
+            Some(("a status", &["pending", "shipped", "delivered"])),
         );
         check("a title", None);
         check("weight in kg", None);

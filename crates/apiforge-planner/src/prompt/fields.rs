@@ -272,14 +272,6 @@ pub(super) fn parse_item(raw: &str, owner: &Owner<'_>) -> Option<Item> {
         });
     }
 
-    if facts.location || LOCATION.is_match(name_words.trim()) {
-        let mut latitude = typed("latitude", false);
-        let mut longitude = typed("longitude", false);
-        latitude.required = !optional;
-        longitude.required = !optional;
-        return Some(Item::Fields(vec![latitude, longitude]));
-    }
-
     if forced.is_none()
         && facts.values.is_none()
         && !facts.bounds_said()
@@ -304,6 +296,22 @@ pub(super) fn parse_item(raw: &str, owner: &Owner<'_>) -> Option<Item> {
             required: !optional && !self_reference,
             many,
         });
+    }
+
+    if facts.location || LOCATION.is_match(name_words.trim()) {
+        let mut latitude = typed("latitude", false);
+        let mut longitude = typed("longitude", false);
+        latitude.required = !optional;
+        longitude.required = !optional;
+        return Some(Item::Fields(vec![latitude, longitude]));
+    }
+
+    if many && facts.values.is_none() && forced.is_none() {
+        // "a list of ingredients" that are not a resource: a JSON list on the record.
+        let mut field = Field::new(field_name(&name_words), FieldType::Json);
+        field.required = !optional;
+        field.description = Some(format!("List of {}", name_words.trim()));
+        return Some(Item::Fields(vec![field]));
     }
 
     let name = alias(&field_name(&name_words));

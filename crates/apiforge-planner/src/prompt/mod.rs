@@ -458,6 +458,40 @@ mod tests {
     }
 
     #[test]
+    fn everyday_shorthand() {
+        check(
+            "Create a CRUD API for products with name, price and quantity.",
+            &["Product: name:string, price:decimal, quantity:integer"],
+        );
+        check(
+            "A recipe has a title, a list of ingredients, and a cooking time in minutes.",
+            &["Recipe: title:string, ingredients:json, cooking_time:integer"],
+        );
+        check(
+            "Simple inventory: items have name, qty, location. Locations have a name.",
+            &[
+                "Item: name:string, quantity:integer; -> Location",
+                "Location: name:string",
+            ],
+        );
+        check(
+            "Store customers (name, email) and their orders (total, date). Each order has a status of pending, shipped or delivered.",
+            &[
+                "Customer: name:string, email:email",
+                "Order: total:decimal, date:date, status:enum; -> Customer",
+            ],
+        );
+        check(
+            "A booking system for meeting rooms. Rooms have a name and capacity. Employees book rooms for a start time and an end time.",
+            &[
+                "Room: name:string, capacity:integer",
+                "Employee: first_name:string, last_name:string, email:email, hire_date:date, job_title:string",
+                "Booking: start_time:datetime, end_time:datetime; -> Employee; -> Room",
+            ],
+        );
+    }
+
+    #[test]
     fn technical_notation() {
         check(
             "Book { title: string, pages: int, publishedAt: timestamp, price (decimal), inStock: bool }",

@@ -133,6 +133,12 @@ static TITLE_MENTIONS: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 static SINGULAR_ARTICLE: LazyLock<Regex> = LazyLock::new(|| regex(r"(?i)^(?:a|an|the|my|our)\s"));
+static TITLE_THING_WITH_FIELDS: LazyLock<Regex> = LazyLock::new(|| {
+    regex(
+        r"(?i)^\s*(?:for|of|to\s+manage|for\s+managing|managing|to\s+track|for\s+tracking|tracking|to\s+store|storing)\s+([\w\s'-]+?)\s+(?:with|having|that\s+have|which\s+have)\s+(.+)$",
+    )
+});
+static POSSESSIVE_ITEM: LazyLock<Regex> = LazyLock::new(|| regex(r"(?i)^\s*(?:their|its)\s"));
 static TITLE_FOR: LazyLock<Regex> = LazyLock::new(|| regex(r"(?i)\b(?:for|of|about)\s+(.+)$"));
 static TITLE_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
     regex(
@@ -346,15 +352,27 @@ fn declarations(text_in: &str, imperative: bool) -> Vec<Statement> {
         // "an address book of contacts": a domain the vague-prompt defaults understand.
         return vec![Statement::Title { domain }];
     }
+    let mut previous: Option<String> = None;
     for item in &items {
         let (outside, groups) = text::paren_groups(&item.text);
         if let Some(group) = groups.first()
             && let Some(entity) = entity_phrase(&outside)
         {
             out.push(Statement::Declare {
-                entity,
+                entity: entity.clone(),
                 fields: Some(group.clone()),
             });
+            // "customers (name) and their orders (total)": orders belong to customers.
+            if let Some(owner) = &previous
+                && POSSESSIVE_ITEM.is_match(&outside)
+            {
+                out.push(Statement::BelongsTo {
+                    child: entity.clone(),
+                    parent: owner.clone(),
+                    required: true,
+                });
+            }
+            previous = Some(entity);
             continue;
         }
         let Some(entity) = entity_phrase(&item.text) else {
@@ -387,7 +405,19 @@ fn title(clause: &str) -> Vec<Statement> {
     let before = title_word.map_or(clause, |m| &clause[..m.start()]);
     let after = title_word.map_or("", |m| &clause[m.end()..]);
     let mut domain = TITLE_PREFIX.replace(before.trim(), "").trim().to_owned();
-    if let Some(caps) = TITLE_MENTIONS.captures(after) {
+    if let Some(caps) = TITLE_THING_WITH_FIELDS.captures(after)
+        && let Some(entity) = caps.get(1).and_then(|m| entity_phrase(m.as_str()))
+        && entity
+            .rsplit(' ')
+            .next()
+            .is_some_and(|last| singular(last) != last)
+    {
+        // "a CRUD API for products with name, price and quantity"
+        out.push(Statement::Declare {
+            entity,
+            fields: caps.get(2).map(|m| m.as_str().to_owned()),
+        });
+    } else if let Some(caps) = TITLE_MENTIONS.captures(after) {
         let list = caps.get(1).map_or("", |m| m.as_str());
         let single_thing = text::split_list(list).len() == 1
             && SINGULAR_ARTICLE.is_match(list)

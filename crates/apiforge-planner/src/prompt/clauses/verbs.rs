@@ -24,6 +24,11 @@ static RELATIVE_TAIL: LazyLock<Regex> =
 static LAST_NOUN: LazyLock<Regex> = LazyLock::new(|| {
     regex(r"(?i)\b(?:during|in|at|on|for|of|to|from|with|through|into|by)\s+((?:\w+\s+)?\w+)\s*$")
 });
+static JOIN_WHEN: LazyLock<Regex> = LazyLock::new(|| {
+    regex(
+        r"(?i)^(.+?)\s+(?:for|from|on|at|during)\s+(.*\b(?:time|times|date|dates|day|days|hours?|period|duration|slot|night|nights)\b.*)$",
+    )
+});
 static FOR_TARGET: LazyLock<Regex> = LazyLock::new(|| {
     regex(r"(?i)\b(?:for|of|at|on|in)\s+(?:a|an|the|one|their|its)\s+(\w+(?:\s+\w+)?)$")
 });
@@ -804,7 +809,14 @@ fn join(
             return;
         }
     }
-    let (target, fields) = split_with(object);
+    let (target, fields) = match JOIN_WHEN.captures(object) {
+        // "book rooms for a start time and an end time": the times belong to the booking.
+        Some(caps) => (
+            caps.get(1).map_or(object, |m| m.as_str()),
+            caps.get(2).map(|m| m.as_str()),
+        ),
+        None => split_with(object),
+    };
     let Some(target) = entity_phrase(target) else {
         return;
     };
