@@ -101,3 +101,81 @@ fn tags(api: &shape::Api<'_>) -> Value {
     }
     Value::Array(tags)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use apiforge_manifest::Manifest;
+
+    /// Generates from manifest JSON, validates, and compares the listed pointers (`null`:
+    /// absent).
+    fn check(manifest: &str, expect: &[(&str, Value)]) {
+        let manifest = Manifest::parse_json(manifest).expect("a valid manifest");
+        let document = generate(&manifest);
+        validate(&document).expect("a valid document");
+        for (pointer, value) in expect {
+            let expected = if value.is_null() { None } else { Some(value) };
+            assert_eq!(document.pointer(pointer), expected, "at {pointer}");
+        }
+    }
+
+    #[test]
+    fn entity_names_win_over_built_in_names() {
+        check(
+            r#"{ "name": "clash", "title": "Clash", "auth": { "kind": "jwt", "roles": [] },
+                 "entities": [
+                   { "name": "Problem", "plural": "problems", "fields": [ { "name": "title", "type": "string" } ] },
+                   { "name": "Book", "plural": "books", "fields": [ { "name": "title", "type": "string" } ] },
+                   { "name": "BookPage", "plural": "book_pages", "fields": [ { "name": "number", "type": "integer" } ] },
+                   { "name": "CurrentUser", "plural": "current_users", "fields": [ { "name": "name", "type": "string" } ] }
+                 ] }"#,
+            &[
+                (
+                    "/components/schemas/Problem/description",
+                    json!("A problem record."),
+                ),
+                (
+                    "/components/schemas/Problem2/description",
+                    json!(
+                        "Problem details (RFC 9457). Validation failures (422) list each offending input in `errors`."
+                    ),
+                ),
+                (
+                    "/paths/~1books/get/responses/200/content/application~1json/schema",
+                    json!({ "$ref": "#/components/schemas/BookPage2" }),
+                ),
+                (
+                    "/paths/~1book-pages/get/responses/200/content/application~1json/schema",
+                    json!({ "$ref": "#/components/schemas/BookPagePage" }),
+                ),
+                (
+                    "/paths/~1current-users~1{current_user_id}/get/operationId",
+                    json!("getCurrentUser"),
+                ),
+                (
+                    "/paths/~1auth~1me/get/operationId",
+                    json!("getCurrentUser2"),
+                ),
+                (
+                    "/paths/~1auth~1me/get/responses/200/content/application~1json/schema",
+                    json!({ "$ref": "#/components/schemas/CurrentUser2" }),
+                ),
+            ],
+        );
+    }
+
+    #[test]
+    fn no_auth_means_empty_security_and_no_scheme() {
+        check(
+            r#"{ "name": "open", "title": "Open", "entities": [
+                 { "name": "Note", "plural": "notes", "fields": [ { "name": "text", "type": "text" } ] } ] }"#,
+            &[
+                ("/security", json!([])),
+                ("/servers/0/url", json!("http://127.0.0.1:8000")),
+                ("/info/version", json!("1.0.0")),
+                // Without unique fields or foreign keys nothing can conflict.
+                ("/paths/~1notes/post/responses/409", Value::Null),
+            ],
+        );
+    }
+}

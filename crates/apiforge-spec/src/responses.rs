@@ -72,13 +72,13 @@ impl Problem {
         }
     }
 
-    fn example(self) -> Value {
+    fn example(self, instance: &str) -> Value {
         let mut example = json!({
             "type": "about:blank",
             "title": self.title(),
             "status": self.status().parse::<u16>().unwrap_or(400),
             "detail": self.description(),
-            "instance": "/books/1",
+            "instance": instance,
         });
         if self == Problem::UnprocessableEntity {
             example["errors"] = json!([
@@ -96,6 +96,7 @@ impl Problem {
 /// `components` with `schemas` first (filled by the schemas module), then responses,
 /// parameters and, with auth, the security scheme.
 pub(crate) fn components(api: &Api<'_>) -> Map<String, Value> {
+    let instance = example_instance(api);
     let mut components = Map::new();
     components.insert("schemas".into(), json!({}));
     let mut responses = Map::new();
@@ -114,7 +115,7 @@ pub(crate) fn components(api: &Api<'_>) -> Map<String, Value> {
                 "content": {
                     "application/problem+json": {
                         "schema": { "$ref": format!("#/components/schemas/{}", api.problem) },
-                        "example": problem.example(),
+                        "example": problem.example(&instance),
                     }
                 }
             }),
@@ -156,6 +157,21 @@ pub(crate) fn components(api: &Api<'_>) -> Map<String, Value> {
         );
     }
     components
+}
+
+/// A request path of this API for problem examples: the first entity's first record.
+pub(crate) fn example_instance(api: &Api<'_>) -> String {
+    match api.entities.first() {
+        Some(entity) => {
+            let key = match crate::examples::key_example(entity) {
+                Some(Value::String(text)) => text,
+                Some(other) => other.to_string(),
+                None => "1".to_owned(),
+            };
+            format!("/{}/{key}", entity.segment)
+        }
+        None => "/".to_owned(),
+    }
 }
 
 /// Drops component schemas, responses and parameters that nothing reaches from `document`

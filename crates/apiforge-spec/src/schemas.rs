@@ -279,7 +279,7 @@ pub(crate) fn add_component_schemas(api: &Api<'_>, components: &mut Map<String, 
             link_schemas(api, entity, link, &mut schemas);
         }
     }
-    schemas.insert(api.problem.clone(), problem_schema());
+    schemas.insert(api.problem.clone(), problem_schema(api));
     if api.auth {
         auth_schemas(api, &mut schemas);
     }
@@ -532,7 +532,8 @@ fn link_schemas(
     }
 }
 
-fn problem_schema() -> Value {
+fn problem_schema(api: &Api<'_>) -> Value {
+    let instance = crate::responses::example_instance(api);
     json!({
         "type": "object",
         "description": "Problem details (RFC 9457). Validation failures (422) list each offending input in `errors`.",
@@ -562,8 +563,8 @@ fn problem_schema() -> Value {
             "title": "Unprocessable Content",
             "status": 422,
             "detail": "The request body is not valid.",
-            "instance": "/books",
-            "errors": [{ "location": "body", "field": "title", "message": "must be at least 1 character long" }]
+            "instance": instance,
+            "errors": [{ "location": "query", "field": "limit", "message": "must be at most 100" }]
         }]
     })
 }
