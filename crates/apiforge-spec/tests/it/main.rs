@@ -251,16 +251,18 @@ fn validate_rejects_broken_documents_with_pointers() {
 
 /// Writes every fixture's spec (YAML and JSON) and Postman collection for the external judge:
 /// `cargo test -p apiforge-spec --test it -- --ignored write_specs` then
-/// `/work/shared/judge/judge.sh $TMPDIR/apiforge-spec-judge/NAME.yaml`.
+/// `/work/shared/judge/judge.sh $TMPDIR/apiforge-spec-judge/fixture_NAME.yaml` (or `corpus_ID`).
 #[test]
 #[ignore = "writes files for the external judge"]
 fn write_specs_for_judge() {
     let dir = std::env::temp_dir().join("apiforge-spec-judge");
     std::fs::create_dir_all(&dir).unwrap();
-    let mut all: Vec<(String, ValidManifest)> = fixtures();
-    all.extend(corpus::planned_cases());
-    for (name, manifest) in all {
-        write_spec(&dir, &name, &manifest);
+    // Prefixed: a corpus id may equal a fixture name (both have `reserved_words`).
+    for (name, manifest) in fixtures() {
+        write_spec(&dir, &format!("fixture_{name}"), &manifest);
+    }
+    for (id, manifest) in corpus::planned_cases() {
+        write_spec(&dir, &format!("corpus_{id}"), &manifest);
     }
     eprintln!("specs written to {}", dir.display());
 }
