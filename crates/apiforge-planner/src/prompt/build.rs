@@ -10,6 +10,7 @@ use super::auth::AuthFacts;
 use super::clauses::Statement;
 use super::defaults;
 use super::fields::{self, Item, Owner};
+use super::guard;
 use super::names::entity_phrase;
 use super::text;
 use super::types::is_person_like;
@@ -436,6 +437,22 @@ impl Draft {
         }
     }
 
+    /// Removes the entities `drop` names, and every link to them.
+    fn drop_entities(&mut self, drop: impl Fn(&str) -> bool) {
+        let mut index = 0;
+        while index < self.entities.len() {
+            if drop(&self.entities[index].name) {
+                self.entities.remove(index);
+                self.last_words.remove(index);
+            } else {
+                index += 1;
+            }
+        }
+        for entity in &mut self.entities {
+            entity.relations.retain(|r| !drop(&r.target));
+        }
+    }
+
     /// Defaults for undescribed entities, and no field that repeats a link's column.
     fn finish_fields(&mut self) {
         for entity in &mut self.entities {
@@ -462,14 +479,26 @@ impl Draft {
     }
 }
 
-/// Builds the manifest; `None` when the statements name no resource at all.
-pub(super) fn manifest(statements: &[Statement], auth: &AuthFacts) -> Option<Manifest> {
+/// Whether a name holds a word that is not trusted in a prompt that attempted an injection.
+fn distrusted(name: &str) -> bool {
+    text::words(&name.to_snake_case().replace('_', " "))
+        .iter()
+        .any(|word| guard::is_blocked(word))
+}
+
+/// Builds the manifest; `None` when the statements name no resource at all. `tainted`: the
+/// prompt attempted an injection, so capability nouns name no entity and no API.
+pub(super) fn manifest(
+    statements: &[Statement],
+    auth: &AuthFacts,
+    tainted: bool,
+) -> Option<Manifest> {
     let mut draft = Draft::default();
     let mut domain: Option<&str> = None;
     for statement in statements {
         match statement {
             Statement::Title { domain: words } => {
-                if domain.is_none() && !words.is_empty() {
+                if domain.is_none() && !words.is_empty() && !(tainted && distrusted(words)) {
                     domain = Some(words);
                 }
             }
@@ -568,6 +597,12 @@ pub(super) fn manifest(statements: &[Statement], auth: &AuthFacts) -> Option<Man
                     draft.read_fields(&join, list, &known);
                 }
             }
+        }
+    }
+    if tainted {
+        draft.drop_entities(distrusted);
+        if draft.entities.is_empty() {
+            return None;
         }
     }
     draft.infer_join_links();

@@ -1,7 +1,6 @@
 //! Which phrases can name an entity: "each order item" → "order item", "a company's
-//! employees" → "employees", "Import records" → "Import"; "it", "the API", "shell" → none.
+//! employees" → "employees", "Import records" → "Import"; "it", "the API" → none.
 
-use super::guard::is_blocked;
 use super::text;
 
 /// Words that never name a resource on their own, wherever they stand in the phrase.
@@ -368,7 +367,6 @@ pub(super) fn entity_phrase(raw: &str) -> Option<String> {
     }
     if words.iter().any(|w| {
         NEVER_ENTITY.contains(&w.as_str())
-            || is_blocked(w)
             || w.chars().all(|c| c.is_ascii_digit())
             || w.chars().count() < 2
     }) {
@@ -405,8 +403,9 @@ mod tests {
         check("books that are overdue", Some("books"));
         check("the API", None);
         check("it", None);
-        check("an endpoint", None);
-        check("shell commands", None);
+        // Capability nouns are data unless the prompt attempted an injection (`guard`).
+        check("an endpoint", Some("endpoint"));
+        check("servers", Some("servers"));
         check("Entities", None);
         check("a REST API for an internal helpdesk", None);
         check("inventory items", Some("inventory items"));

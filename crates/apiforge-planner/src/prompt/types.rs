@@ -243,6 +243,8 @@ const TEXT_WORDS: &[&str] = &[
     "lyrics",
     "overview",
     "explanation",
+    "template",
+    "script",
 ];
 
 /// Free-text fields nobody has to fill in.

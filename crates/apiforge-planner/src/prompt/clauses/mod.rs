@@ -464,7 +464,7 @@ fn title(clause: &str) -> Vec<Statement> {
         domain = word.as_str().to_owned();
     }
     let domain = domain_words(&domain);
-    if !domain.is_empty() && !domain.split(' ').any(super::guard::is_blocked) {
+    if !domain.is_empty() {
         out.insert(0, Statement::Title { domain });
     }
     out

@@ -43,6 +43,8 @@ static POSSESSIVE_START: LazyLock<Regex> =
 static FOR_EACH: LazyLock<Regex> = LazyLock::new(|| {
     regex(r"(?i)\s*,?\s*(?:for|per)\s+(?:each|every)(?:\s+(?:one|\w+))?\s*$|\s+each$")
 });
+/// "each server has …": a record, even when its noun could also name the API ("server").
+static EACH_START: LazyLock<Regex> = LazyLock::new(|| regex(r"(?i)^\s*(?:each|every)\s"));
 static MANY_START: LazyLock<Regex> =
     LazyLock::new(|| regex(r"(?i)^(?:many|multiple|several|one\s+or\s+more|any\s+number\s+of)\s"));
 
@@ -323,7 +325,7 @@ pub(super) fn verb_phrases(clause: &str, context: &Context<'_>) -> Option<Vec<St
                 let words = text::words(subject).len();
                 if phrases.is_empty()
                     || words > 8
-                    || TITLE_WORD.is_match(subject)
+                    || (TITLE_WORD.is_match(subject) && !EACH_START.is_match(subject))
                     || starts_imperative(subject)
                 {
                     continue;
