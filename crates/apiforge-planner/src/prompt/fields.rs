@@ -316,6 +316,15 @@ pub(super) fn parse_item(raw: &str, owner: &Owner<'_>) -> Option<Item> {
 
     let name = alias(&field_name(&name_words));
     let mut field = typed(&name, owner.person_like);
+    if name == "quantity"
+        && owner
+            .snake
+            .split('_')
+            .any(|w| matches!(w, "stock" | "inventory"))
+    {
+        // An order line orders at least one; a stock level may well be empty.
+        field.min = Some(0.0);
+    }
     if let Some(ty) = forced {
         retype(&mut field, ty);
         if counted {

@@ -331,6 +331,24 @@ mod tests {
     }
 
     #[test]
+    fn joins_declared_after_a_list_of_declarations() {
+        let input = "inventory: warehouses (name, city), products (name, sku unique, price), stock levels record which product and which warehouse with a quantity";
+        check(
+            input,
+            &[
+                "Warehouse: name:string, city:string",
+                "Product: name:string, sku:string, price:decimal",
+                "StockLevel: quantity:integer; -> Product; -> Warehouse",
+            ],
+        );
+        let manifest = plan_prompt(input).expect("plans");
+        let sku = manifest.entities[1].field("sku").expect("sku");
+        assert!(sku.unique, "sku unique");
+        let quantity = manifest.entities[2].field("quantity").expect("quantity");
+        assert_eq!(quantity.min, Some(0.0), "a stock level may be empty");
+    }
+
+    #[test]
     fn natural_phrasings_of_whole_apis() {
         check(
             "A CRM where companies have a name, website and industry; contacts have a first name, last name, email and phone and belong to a company; deals have a title, amount, stage (lead, qualified, won, lost) and close date, and are linked to a contact.",

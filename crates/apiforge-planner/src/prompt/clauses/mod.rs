@@ -332,7 +332,7 @@ fn many_to_many(clause: &str) -> Option<Vec<Statement>> {
 
 /// A clause with no verb: "courses, students, enrollments", "Owner(name, phone), Pet(name)",
 /// "workouts with a date". `imperative` relaxes the single-item rule ("Track workouts").
-fn declarations(text_in: &str, imperative: bool) -> Vec<Statement> {
+pub(super) fn declarations(text_in: &str, imperative: bool) -> Vec<Statement> {
     let (head, with_fields) = split_with(text_in);
     if let Some(fields) = with_fields
         && let Some(entity) = entity_phrase(head)
@@ -648,6 +648,13 @@ mod tests {
         check(
             "a loan records which member borrowed which book",
             &["loan joins member+book"],
+        );
+        check(
+            "warehouses (name, city), stock levels record which product and which warehouse with a quantity",
+            &[
+                "warehouses: name, city",
+                "stock levels joins product+warehouse [a quantity]",
+            ],
         );
         check(
             "an order belongs to a customer and has many order items",

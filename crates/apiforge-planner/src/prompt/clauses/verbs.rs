@@ -13,7 +13,7 @@ use regex::Regex;
 
 use super::super::names::entity_phrase;
 use super::super::text::{self, regex};
-use super::{Context, Statement, TITLE_WORD, title};
+use super::{Context, Statement, TITLE_WORD, declarations, title};
 
 static REGISTERS_WHICH: LazyLock<Regex> = LazyLock::new(|| regex(r"(?i)^(?:which|who|what)\b"));
 
@@ -301,6 +301,26 @@ fn trailing_subject(between: &str) -> Option<(usize, String)> {
     whole.then_some((comma, phrase))
 }
 
+/// "warehouses (name, city), products (name), stock levels" → ("warehouses (name, city),
+/// products (name)", "stock levels"): items with their own field lists, then the subject.
+fn leading_declarations(subject: &str) -> Option<(&str, &str)> {
+    let masked = text::mask_parens(subject);
+    let comma = masked.rfind(',')?;
+    let before = &subject[..comma];
+    let tail = &subject[comma + 1..];
+    let items = text::split_list(before);
+    let all_declared = !items.is_empty()
+        && items.iter().all(|item| {
+            let (outside, groups) = text::paren_groups(&item.text);
+            !groups.is_empty() && entity_phrase(&outside).is_some()
+        });
+    (all_declared && paren_free(tail)).then_some((before, tail))
+}
+
+fn paren_free(text: &str) -> bool {
+    !text.contains(['(', ')'])
+}
+
 pub(super) fn verb_phrases(clause: &str, context: &Context<'_>) -> Option<Vec<Statement>> {
     let candidates: Vec<VerbMatch> = verb_matches(clause).collect();
     let mut accepted: Vec<(VerbMatch, Vec<String>)> = Vec::new();
@@ -318,6 +338,12 @@ pub(super) fn verb_phrases(clause: &str, context: &Context<'_>) -> Option<Vec<St
                 // "Vets see pets in appointments, which have …": the subject is the noun the
                 // relative pronoun refers back to.
                 let relative = RELATIVE_TAIL.is_match(subject);
+                // "warehouses (name, city), stock levels record …": the list before the
+                // subject declares things of its own.
+                let (declared, subject) = match leading_declarations(subject) {
+                    Some((before, tail)) if !relative => (declarations(before, true), tail),
+                    _ => (Vec::new(), subject),
+                };
                 let phrases = match trailing_subject(subject) {
                     Some((_, phrase)) if relative => vec![phrase],
                     _ => subjects(subject),
@@ -333,6 +359,7 @@ pub(super) fn verb_phrases(clause: &str, context: &Context<'_>) -> Option<Vec<St
                 if TITLE_WORD.is_match(prefix) {
                     title_statements = title(prefix);
                 }
+                title_statements.extend(declared);
                 accepted.push((verb, phrases));
                 cut_before.push(verb.start);
             }
@@ -555,6 +582,12 @@ fn which_entities(object: &str) -> (Vec<String>, Option<String>) {
             fields.push(text.to_owned());
             continue;
         }
+        // "which warehouse with a quantity": the fields follow the last parent.
+        let (parent_text, with_fields) = split_with(&item.text);
+        if let Some(with_fields) = with_fields {
+            fields.push(with_fields.trim().to_owned());
+        }
+        let lower = parent_text.to_ascii_lowercase();
         let parts: Vec<&str> = lower
             .split("which ")
             .skip(1)
