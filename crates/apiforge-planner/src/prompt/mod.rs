@@ -349,6 +349,33 @@ mod tests {
     }
 
     #[test]
+    fn flags_stated_on_their_own() {
+        check(
+            "A playlist contains songs. Songs have a title, an artist and a duration in seconds. Whether a song is explicit.",
+            &[
+                "Playlist: name:string, description:text; <-> Song[]",
+                "Song: title:string, artist:string, duration:integer, explicit:boolean",
+            ],
+        );
+        check(
+            "Songs have a title. Each song has an explicit flag.",
+            &["Song: title:string, explicit:boolean"],
+        );
+        check(
+            "Songs have a title. Songs can be marked as explicit.",
+            &["Song: title:string, explicit:boolean"],
+        );
+        check(
+            "Songs have a title and is_explicit.",
+            &["Song: title:string, is_explicit:boolean"],
+        );
+        check(
+            "Orders have a total. Whether the order has been paid.",
+            &["Order: total:decimal, paid:boolean"],
+        );
+    }
+
+    #[test]
     fn natural_phrasings_of_whole_apis() {
         check(
             "A CRM where companies have a name, website and industry; contacts have a first name, last name, email and phone and belong to a company; deals have a title, amount, stage (lead, qualified, won, lost) and close date, and are linked to a contact.",

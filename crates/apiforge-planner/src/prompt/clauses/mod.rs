@@ -102,6 +102,19 @@ static IMPERATIVE: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+/// "Whether a song is explicit.": a sentence of its own that adds a flag to the thing named.
+static WHETHER_SENTENCE: LazyLock<Regex> = LazyLock::new(|| {
+    regex(
+        r"(?i)^whether\s+(?:or\s+not\s+)?(?:a|an|the|each|every)\s+(\w+(?:\s+\w+)?)\s+(is|are|was|were|has|have|had|can|may|should|must)\s+(.+)$",
+    )
+});
+/// "Songs can be marked as explicit": a flag the records carry.
+static MARKED_AS: LazyLock<Regex> = LazyLock::new(|| {
+    regex(
+        r"(?i)^(.+?)\s+(?:(?:can|may|could|should|must)\s+be|(?:is|are)|gets?)\s+(?:marked|flagged|labell?ed|set)\s+as\s+(.+?)(?:\s+or\s+not)?$",
+    )
+});
+
 static MANY_TO_MANY: LazyLock<Regex> = LazyLock::new(|| {
     regex(
         r"(?i)^(.+?)\s+(?:and|&)\s+(.+?)\s+(?:are|have|has|form|share|with|in)?\s*(?:an?\s+)?(?:many[\s-]+to[\s-]+many|n:m|m:n|n-to-n|m-to-n)\b(?:\s+(?:relationship|relation|link|association|related))?(?:\s*,?\s*with\s+(.+))?$",
@@ -195,6 +208,9 @@ fn read_raw(clause: &str, context: &Context<'_>) -> Vec<Statement> {
     if clause.is_empty() || HEADING.is_match(clause) {
         return Vec::new();
     }
+    if let Some(statements) = flag_sentence(clause) {
+        return statements;
+    }
     if let Some(colon) = text::top_level_colon(clause) {
         return read_colon(&clause[..colon], &clause[colon + 1..], context);
     }
@@ -215,6 +231,37 @@ fn read_raw(clause: &str, context: &Context<'_>) -> Vec<Statement> {
         return title(clause);
     }
     declarations(clause, false)
+}
+
+/// "Whether a song is explicit", "Songs can be marked as explicit": a boolean on the thing.
+fn flag_sentence(clause: &str) -> Option<Vec<Statement>> {
+    let (entity, field) = if let Some(caps) = WHETHER_SENTENCE.captures(clause) {
+        let entity = entity_phrase(caps.get(1)?.as_str())?;
+        let verb = caps.get(2)?.as_str().to_ascii_lowercase();
+        let rest = caps.get(3)?.as_str().trim();
+        let field = if matches!(verb.as_str(), "is" | "are" | "was" | "were")
+            && text::words(rest).len() <= 3
+        {
+            // "is explicit": the quality itself names the flag.
+            format!("{rest} flag")
+        } else {
+            format!("whether it {verb} {rest}")
+        };
+        (entity, field)
+    } else if let Some(caps) = MARKED_AS.captures(clause) {
+        let entity = entity_phrase(caps.get(1)?.as_str())?;
+        let quality = text::strip_determiners(caps.get(2)?.as_str().trim());
+        if text::words(quality).len() > 3 {
+            return None;
+        }
+        (entity, format!("{quality} flag"))
+    } else {
+        return None;
+    };
+    Some(vec![Statement::Declare {
+        entity,
+        fields: Some(field),
+    }])
 }
 
 fn read_colon(head: &str, rest: &str, context: &Context<'_>) -> Vec<Statement> {
@@ -591,6 +638,16 @@ mod tests {
             &["courses", "students", "enrollments"],
         );
         check("Entities:", &[]);
+        check("Whether a song is explicit", &["song: explicit flag"]);
+        check(
+            "Whether the order has been paid",
+            &["order: whether it has been paid"],
+        );
+        check("songs can be marked as explicit", &["songs: explicit flag"]);
+        check(
+            "Posts are flagged as featured or not",
+            &["posts: featured flag"],
+        );
         check(
             "Build a blogging API with users, posts and comments",
             &["title blogging", "users", "posts", "comments"],
