@@ -211,6 +211,8 @@ struct Draft {
     entities: Vec<Entity>,
     /// The last word of each entity's snake_case name, in step with `entities`.
     last_words: Vec<String>,
+    /// Link records whose two links say all there is ("a follow"): no default fields.
+    bare_links: Vec<String>,
 }
 
 impl Draft {
@@ -456,7 +458,7 @@ impl Draft {
     /// Defaults for undescribed entities, and no field that repeats a link's column.
     fn finish_fields(&mut self) {
         for entity in &mut self.entities {
-            if entity.fields.is_empty() {
+            if entity.fields.is_empty() && !self.bare_links.contains(&entity.name) {
                 entity.fields = defaults::fields_for(&entity.name.to_snake_case());
             }
             let roles: Vec<String> = entity
@@ -519,6 +521,12 @@ pub(super) fn manifest(
                 }
                 draft.register(join);
             }
+            Statement::SelfJoin { join, entity, .. } => {
+                draft.register(entity);
+                if let Some(join) = draft.register(join) {
+                    draft.bare_links.push(join);
+                }
+            }
         }
     }
     for permission in &auth.permissions {
@@ -576,6 +584,19 @@ pub(super) fn manifest(
                         .map(|list| draft.link_fields(&left, list))
                         .unwrap_or_default();
                     draft.add_many_to_many(&left, &right, fields);
+                }
+            }
+            Statement::SelfJoin {
+                join,
+                entity,
+                roles,
+            } => {
+                if let (Some(join), Some(entity)) = (name_of(&draft, join), name_of(&draft, entity))
+                    && join != entity
+                {
+                    for role in roles {
+                        draft.add_belongs_to(&join, &entity, Some(role.clone()), true);
+                    }
                 }
             }
             Statement::Join {

@@ -376,6 +376,31 @@ mod tests {
     }
 
     #[test]
+    fn links_of_an_entity_to_itself_are_records() {
+        check(
+            "Users follow other users. Users have a username and a bio.",
+            &[
+                "User: username:string, bio:text",
+                "Follow: ; -> User (follower); -> User (followed)",
+            ],
+        );
+        check(
+            "Employees have a name. Employees can mentor other employees.",
+            &[
+                "Employee: name:string",
+                "Mentorship: ; -> Employee (mentor); -> Employee (mentee)",
+            ],
+        );
+        check(
+            "Drivers have a name. Drivers can rate each other.",
+            &[
+                "Driver: name:string",
+                "Rating: ; -> Driver (rater); -> Driver (rated)",
+            ],
+        );
+    }
+
+    #[test]
     fn natural_phrasings_of_whole_apis() {
         check(
             "A CRM where companies have a name, website and industry; contacts have a first name, last name, email and phone and belong to a company; deals have a title, amount, stage (lead, qualified, won, lost) and close date, and are linked to a contact.",
@@ -595,7 +620,10 @@ mod tests {
         );
         check(
             "Users can follow other users. Users have a name.",
-            &["User: name:string"],
+            &[
+                "User: name:string",
+                "Follow: ; -> User (follower); -> User (followed)",
+            ],
         );
     }
 

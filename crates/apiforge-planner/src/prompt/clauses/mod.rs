@@ -55,6 +55,17 @@ pub(super) enum Statement {
         /// Raw field list stored on the link.
         link_fields: Option<String>,
     },
+    /// `join` links two records of `entity` in two roles (a follow: its follower and the
+    /// user followed). A many-to-many link of an entity to itself is not expressible, and its
+    /// two columns need distinct names.
+    SelfJoin {
+        /// The join entity.
+        join: String,
+        /// The entity linked to itself.
+        entity: String,
+        /// The role names of the two links.
+        roles: [String; 2],
+    },
     /// `join` records which of each `parents` (e.g. a loan: which member, which book).
     Join {
         /// The join entity.
@@ -185,6 +196,9 @@ fn drop_redundant_mentions(statements: Vec<Statement>) -> Vec<Statement> {
                     Statement::Join { join, parents, .. } => {
                         join == entity || parents.iter().any(|p| p == entity)
                     }
+                    Statement::SelfJoin {
+                        join, entity: e, ..
+                    } => join == entity || e == entity,
                 }
         })
     };
@@ -597,6 +611,11 @@ mod tests {
                     "{left} <-> {right}{}",
                     link_fields.map(|f| format!(" [{f}]")).unwrap_or_default()
                 ),
+                Statement::SelfJoin {
+                    join,
+                    entity,
+                    roles,
+                } => format!("{join} joins {entity} as {}", roles.join("+")),
                 Statement::Join {
                     join,
                     parents,
@@ -705,6 +724,14 @@ mod tests {
         check(
             "a loan records which member borrowed which book",
             &["loan joins member+book"],
+        );
+        check(
+            "Users follow other users",
+            &["users", "follow joins users as follower+followed"],
+        );
+        check(
+            "employees can mentor other employees",
+            &["employees", "mentorship joins employees as mentor+mentee"],
         );
         check(
             "warehouses (name, city), stock levels record which product and which warehouse with a quantity",

@@ -490,6 +490,14 @@ fn phrase_statements(
             });
         }
         Verb::HasMany | Verb::Owns => {
+            if let Some(statement) = self_join(subject, verb_text, object) {
+                out.push(Statement::Declare {
+                    entity: subject.to_owned(),
+                    fields: None,
+                });
+                out.push(statement);
+                return;
+            }
             let (children, fields) = split_with(object);
             children_of(subject, children, fields, false, out);
         }
@@ -820,6 +828,39 @@ fn join_noun(verb_text: &str) -> &'static str {
         .map_or("link", |(_, noun)| noun)
 }
 
+/// Verbs that link two records of one kind, the record naming the link and its two roles.
+const SELF_LINKS: &[(&str, &str, &str, &str)] = &[
+    ("follow", "follow", "follower", "followed"),
+    ("mentor", "mentorship", "mentor", "mentee"),
+    ("block", "block", "blocker", "blocked"),
+    ("refer", "referral", "referrer", "referred"),
+    ("invite", "invitation", "inviter", "invitee"),
+    ("endorse", "endorsement", "endorser", "endorsed"),
+    ("review", "review", "reviewer", "reviewee"),
+    ("rate", "rating", "rater", "rated"),
+    ("coach", "coaching", "coach", "coachee"),
+    ("sponsor", "sponsorship", "sponsor", "sponsored"),
+];
+
+/// "users follow other users": a record of the link with both ends named by role, since a
+/// many-to-many link of an entity to itself is not expressible and needs two column names.
+fn self_join(subject: &str, verb_text: &str, object: &str) -> Option<Statement> {
+    let verb = text::words(verb_text)
+        .into_iter()
+        .find(|w| !matches!(w.as_str(), "can" | "may" | "will" | "also"))?;
+    let (_, join, first, second) = SELF_LINKS
+        .iter()
+        .find(|(stem, ..)| verb.starts_with(stem))?;
+    let lower = object.trim().to_ascii_lowercase();
+    let same = matches!(lower.as_str(), "each other" | "one another" | "others")
+        || entity_phrase(&lower).is_some_and(|p| entity_name(&p) == entity_name(subject));
+    same.then(|| Statement::SelfJoin {
+        join: (*join).to_owned(),
+        entity: subject.to_owned(),
+        roles: [(*first).to_owned(), (*second).to_owned()],
+    })
+}
+
 fn join(
     subject: &str,
     verb_text: &str,
@@ -827,6 +868,10 @@ fn join(
     context: &Context<'_>,
     out: &mut Vec<Statement>,
 ) {
+    if let Some(statement) = self_join(subject, verb_text, object) {
+        out.push(statement);
+        return;
+    }
     if let Some(caps) = THROUGH.captures(object) {
         let target = caps.get(1).map_or("", |m| m.as_str());
         let join = caps.get(2).map_or("", |m| m.as_str());
