@@ -83,8 +83,7 @@ pub(crate) fn key_example(entity: &EntityShape<'_>) -> Option<Value> {
         KeyKind::Uuid => Some(json!(UUID)),
         KeyKind::ClientString => {
             let field = entity.key.field?;
-            let natural = format!("{}-001", entity.segment);
-            fitting_text(field, &[natural.as_str(), "abc-123", "A1"]).map(Value::String)
+            text_candidates(field, format!("{}-001", entity.segment)).map(Value::String)
         }
     }
 }
@@ -159,7 +158,12 @@ fn number_example(field: &Field) -> Value {
 }
 
 fn text_example(field: &Field, entity: &str) -> Option<Value> {
-    let natural = natural_text(&field.name, entity);
+    text_candidates(field, natural_text(&field.name, entity)).map(Value::String)
+}
+
+/// The natural text if it fits the field, else a common code shape, else a string built
+/// from the pattern.
+fn text_candidates(field: &Field, natural: String) -> Option<String> {
     let mut candidates: Vec<String> = vec![natural];
     // Common code shapes read better than a string built from the pattern, so they go first.
     candidates.extend(
@@ -175,7 +179,7 @@ fn text_example(field: &Field, entity: &str) -> Option<Value> {
         candidates.push(generated);
     }
     let refs: Vec<&str> = candidates.iter().map(String::as_str).collect();
-    fitting_text(field, &refs).map(Value::String)
+    fitting_text(field, &refs)
 }
 
 /// The first candidate that, trimmed or padded to the field's lengths, matches its pattern.
@@ -378,7 +382,14 @@ fn has_word(name: &str, words: &[&str]) -> bool {
 
 /// Entities whose `name` is a person's name.
 const PEOPLE: &[&str] = &[
+    "Agent",
     "Author",
+    "Volunteer",
+    "Candidate",
+    "Applicant",
+    "Tenant",
+    "Athlete",
+    "Coach",
     "User",
     "Customer",
     "Member",
@@ -460,6 +471,21 @@ fn natural_text(name: &str, entity: &str) -> String {
         (&["unit"], "kg"),
         (&["token", "key", "secret"], "abc123"),
         (&["timezone", "tz"], "Europe/Berlin"),
+        (&["version"], "1.0.0"),
+        (&["species"], "Dog"),
+        (&["breed"], "Labrador Retriever"),
+        (&["model"], "Model X1"),
+        (&["diagnosis"], "Seasonal allergies"),
+        (&["reason"], "Annual check-up"),
+        (
+            &["instructions", "steps", "directions"],
+            "Mix the ingredients and bake for 25 minutes.",
+        ),
+        (&["grade"], "A"),
+        (&["semester", "term"], "Fall 2025"),
+        (&["source", "channel"], "web"),
+        (&["answer"], "Paris"),
+        (&["question"], "What is the capital of France?"),
     ];
     for (words, text) in by_word {
         if has_word(name, words) {
@@ -503,6 +529,18 @@ fn name_for(entity: &str) -> &'static str {
         "Ingredient" => "Basil",
         "Recipe" => "Margherita Pizza",
         "Role" => "editor",
+        "Country" => "Germany",
+        "Venue" => "Main Hall",
+        "Exercise" => "Push-up",
+        "Pet" | "Animal" => "Rex",
+        "Brand" => "Acme",
+        "Skill" => "Rust",
+        "Genre" => "Science Fiction",
+        "Language" => "English",
+        "Workout" => "Morning Run",
+        "Playlist" => "Road Trip Mix",
+        "Menu" => "Lunch Menu",
+        "Dish" => "Margherita Pizza",
         _ => "Sample name",
     }
 }
@@ -603,6 +641,16 @@ mod tests {
         impossible.pattern = Some("^[a-z]{5}$".into());
         impossible.max_length = Some(3);
         check(&impossible, None);
+    }
+
+    #[test]
+    fn client_keys_satisfy_their_pattern() {
+        let mut id = field("id", FieldType::String);
+        id.pattern = Some("^[A-Z]{2}$".into());
+        assert_eq!(
+            text_candidates(&id, "countries-001".into()),
+            Some("AA".to_owned())
+        );
     }
 
     #[test]
