@@ -7,6 +7,7 @@
 use std::sync::LazyLock;
 
 use apiforge_manifest::sanitize::field_name;
+use apiforge_manifest::words::singular;
 use apiforge_manifest::{Field, FieldType};
 use regex::Regex;
 
@@ -63,6 +64,7 @@ static MANY_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)^(?:(?:can\s+)?(?:have\s+)?)?(?:many|multiple|several|one\s+or\s+more|any\s+number\s+of|a\s+list\s+of|a\s+set\s+of)\s",
     )
 });
+static LIST_SUFFIX: LazyLock<Regex> = LazyLock::new(|| regex(r"(?i)^(.+?)\s+list$"));
 static SELF_REFERENCE: LazyLock<Regex> = LazyLock::new(|| {
     regex(
         r"(?i)^(.+?)\s+(?:who|which|that)\s+(?:is|are)\s+(?:also\s+)?(?:itself\s+)?(?:(?:an|a|another|the|one\s+of\s+the)\s+)?(.+)$",
@@ -94,15 +96,17 @@ fn items(list: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::with_capacity(raw.len());
     for (index, item) in raw.iter().enumerate() {
         let next = raw.get(index + 1);
+        // "the start and end time": the determiner does not stop the sharing.
+        let head = text::strip_determiners(&item.text);
         let text = match next {
             Some(next)
                 if next.joiner == Joiner::And
-                    && item.text.split_whitespace().count() == 1
-                    && is_modifier(&item.text)
+                    && head.split_whitespace().count() == 1
+                    && is_modifier(head)
                     && next.text.split_whitespace().count() >= 2 =>
             {
                 let tail = next.text.split_whitespace().skip(1).collect::<Vec<_>>();
-                format!("{} {}", item.text, tail.join(" "))
+                format!("{head} {}", tail.join(" "))
             }
             _ => item.text.clone(),
         };
@@ -166,7 +170,17 @@ pub(super) fn parse_list(list: &str, owner: &Owner<'_>) -> Vec<Item> {
 /// Parses one item; `None` when it names nothing.
 pub(super) fn parse_item(raw: &str, owner: &Owner<'_>) -> Option<Item> {
     let mut phrase = raw.trim().to_owned();
-    let many = MANY_PREFIX.is_match(&phrase);
+    let mut many = MANY_PREFIX.is_match(&phrase);
+    if let Some(caps) = LIST_SUFFIX.captures(&phrase)
+        && let Some(head) = caps.get(1)
+        && text::words(head.as_str())
+            .last()
+            .is_some_and(|last| singular(last) != *last)
+    {
+        // "an allergens list": a list of plain values.
+        many = true;
+        phrase = head.as_str().to_owned();
+    }
     let optional = OPTIONAL.is_match(&phrase);
     let required_said = REQUIRED.is_match(&phrase);
     let unique = UNIQUE.is_match(&phrase);
@@ -278,11 +292,16 @@ pub(super) fn parse_item(raw: &str, owner: &Owner<'_>) -> Option<Item> {
         && let Some(target) = (owner.known)(&name_words)
     {
         let self_reference = field_name(&target) == owner.snake;
+        // "issues have a title and labels": many labels, each on many issues.
+        let plural = name_words
+            .split_whitespace()
+            .last()
+            .is_some_and(|last| singular(&last.to_ascii_lowercase()) != last.to_ascii_lowercase());
         return Some(Item::Link {
             target,
             name: self_reference.then(|| "parent".to_owned()),
             required: !optional && !self_reference,
-            many,
+            many: many || (plural && !self_reference),
         });
     }
     if forced.is_none()
@@ -443,6 +462,12 @@ fn name_phrase(raw: &str) -> String {
 
 /// Well-known spellings of one idea collapsed to one name.
 fn alias(name: &str) -> String {
+    // "a sent at timestamp": the `_at` already says it is a moment.
+    if let Some(moment) = name.strip_suffix("_timestamp")
+        && moment.ends_with("_at")
+    {
+        return moment.to_owned();
+    }
     match name {
         "email_address" | "e_mail" | "mail" | "e_mail_address" => "email",
         "difficulty_level" => "difficulty",

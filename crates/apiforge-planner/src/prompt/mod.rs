@@ -401,6 +401,77 @@ mod tests {
     }
 
     #[test]
+    fn realistic_prompts_read_as_a_user_means_them() {
+        check(
+            "Simple URL shortener: links have the original url, a unique short code, a click count and an expiry date.",
+            &["Link: original_url:url, short_code:string, click_count:integer, expiry_date:date"],
+        );
+        check(
+            "Library of podcasts: shows have a title, a host, a language and a cover image URL; episodes belong to shows and have a title, an audio url, a duration in seconds, a publish date and an episode number.",
+            &[
+                "Show: title:string, host:string, language:string, cover_image_url:url",
+                "Episode: title:string, audio_url:url, duration:integer, publish_date:date, episode_number:integer; -> Show",
+            ],
+        );
+        check(
+            "Fleet management. Vehicles have a plate number (unique), a make, a model, a year and a mileage. Drivers have a name and a license number. Trips record which driver drove which vehicle, the start and end time, and the distance in km.",
+            &[
+                "Vehicle: plate_number:string, make:string, model:string, year:integer, mileage:number",
+                "Driver: name:string, license_number:string",
+                "Trip: start_time:datetime, end_time:datetime, distance:number; -> Driver; -> Vehicle",
+            ],
+        );
+        check(
+            "School timetable: teachers, classrooms, subjects and lessons. A lesson takes place in a classroom, is taught by a teacher and covers a subject, with a weekday and a start time.",
+            &[
+                "Teacher: name:string, email:email",
+                "Classroom: name:string",
+                "Subject: name:string",
+                "Lesson: weekday:enum, start_time:datetime; -> Classroom; -> Teacher; -> Subject",
+            ],
+        );
+        check(
+            "Customer support chat: conversations and messages; a message has a body, a sent at timestamp and whether it was read; each message belongs to a conversation.",
+            &[
+                "Conversation: name:string",
+                "Message: body:text, sent_at:datetime, is_read:boolean; -> Conversation",
+            ],
+        );
+        check(
+            "Product(name, price, sku)\nCategory(name)\nproducts belong to categories",
+            &[
+                "Product: name:string, price:decimal, sku:string; -> Category",
+                "Category: name:string",
+            ],
+        );
+        check(
+            "GitHub-like issue tracker: repositories have a name and a visibility (public or private); issues have a title, a body, a state (open/closed) and labels; labels have a name and a color; issues and labels are many-to-many; each issue belongs to a repository.",
+            &[
+                "Repository: name:string, visibility:enum",
+                "Issue: title:string, body:text, state:enum; <-> Label[]; -> Repository",
+                "Label: name:string, color:string",
+            ],
+        );
+        check(
+            "Need endpoints for 'Café' menu items with a price in € and an allergens list",
+            &["MenuItem: price:decimal, allergens:json"],
+        );
+        check(
+            "A hospital API. Doctors have a name and a specialty. Patients have a name, a date of birth and a blood type (A, B, AB or O). Appointments record which doctor sees which patient, with a scheduled time and notes.",
+            &[
+                "Doctor: name:string, specialty:string",
+                "Patient: name:string, date_of_birth:date, blood_type:enum",
+                "Appointment: scheduled_time:datetime, notes:text; -> Doctor; -> Patient",
+            ],
+        );
+        let manifest = plan_prompt(
+            "GitHub-like issue tracker: repositories have a name; issues have a title.",
+        )
+        .expect("plans");
+        assert_eq!(manifest.name, "issue");
+    }
+
+    #[test]
     fn natural_phrasings_of_whole_apis() {
         check(
             "A CRM where companies have a name, website and industry; contacts have a first name, last name, email and phone and belong to a company; deals have a title, amount, stage (lead, qualified, won, lost) and close date, and are linked to a contact.",

@@ -82,8 +82,6 @@ const NEVER_ENTITY: &[&str] = &[
     "relations",
     "reference",
     "references",
-    "link",
-    "links",
     "is",
     "are",
     "was",

@@ -472,6 +472,39 @@ pub(super) fn typed(name: &str, person_like: bool) -> Field {
     } else if last == "difficulty" {
         field.ty = FieldType::Enum;
         field.values = ["easy", "medium", "hard"].map(str::to_owned).to_vec();
+    } else if last == "number"
+        && matches!(
+            first,
+            "episode"
+                | "season"
+                | "chapter"
+                | "track"
+                | "page"
+                | "lap"
+                | "round"
+                | "week"
+                | "volume"
+                | "step"
+                | "lesson"
+                | "sequence"
+        )
+    {
+        // A position in a series, counted from 1 and shared across series.
+        field.ty = FieldType::Integer;
+        field.min = Some(1.0);
+    } else if matches!(name, "weekday" | "day_of_week" | "day_of_the_week") {
+        field.ty = FieldType::Enum;
+        field.values = [
+            "monday",
+            "tuesday",
+            "wednesday",
+            "thursday",
+            "friday",
+            "saturday",
+            "sunday",
+        ]
+        .map(str::to_owned)
+        .to_vec();
     } else if IDENTIFIER_NAMES.contains(&name)
         || (last == "number" && words.len() > 1)
         || (last == "id" && words.len() > 1)

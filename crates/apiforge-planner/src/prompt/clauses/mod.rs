@@ -79,7 +79,7 @@ pub(super) enum Statement {
 
 static TITLE_WORD: LazyLock<Regex> = LazyLock::new(|| {
     regex(
-        r"(?i)\b(?:api|apis|backend|back-end|service|microservice|app|application|system|platform|server|website|web\s+site|database|db|tool|software|portal|dashboard|crm|erp|cms)\b",
+        r"(?i)\b(?:api|apis|backend|back-end|service|microservice|app|application|system|platform|server|website|web\s+site|database|db|tool|software|portal|dashboard|crm|erp|cms|tracker)\b",
     )
 });
 
@@ -125,6 +125,15 @@ static MARKED_AS: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)^(.+?)\s+(?:(?:can|may|could|should|must)\s+be|(?:is|are)|gets?)\s+(?:marked|flagged|labell?ed|set)\s+as\s+(.+?)(?:\s+or\s+not)?$",
     )
 });
+
+static ENDPOINTS_FOR: LazyLock<Regex> = LazyLock::new(|| {
+    regex(
+        r"(?i)^(?:(?:some|the|rest|restful|crud)\s+)*(?:endpoints?|routes?|apis?|crud)\s+(?:for|to\s+manage|managing|around|on)\s+",
+    )
+});
+
+static LIKE_WORD: LazyLock<Regex> = LazyLock::new(|| regex(r"(?i)\S+-like\b"));
+static QUOTED_NAME: LazyLock<Regex> = LazyLock::new(|| regex(r#"['"‘“][^'"‘’“”]{1,40}['"’”]\s+"#));
 
 static MANY_TO_MANY: LazyLock<Regex> = LazyLock::new(|| {
     regex(
@@ -236,6 +245,14 @@ fn read_raw(clause: &str, context: &Context<'_>) -> Vec<Statement> {
     }
     if let Some(caps) = IMPERATIVE.captures(clause) {
         let object = caps.get(1).map_or("", |m| m.as_str());
+        // "endpoints for menu items": the endpoints are the API, the items its resource.
+        let object = match ENDPOINTS_FOR.find(object) {
+            Some(m) => &object[m.end()..],
+            None => object,
+        };
+        // "'Café' menu items": the quoted name is the business, not part of the resource.
+        let object = QUOTED_NAME.replace_all(object, "");
+        let object = object.as_ref();
         if TITLE_WORD.is_match(object) {
             return title(clause);
         }
@@ -313,6 +330,18 @@ fn read_colon(head: &str, rest: &str, context: &Context<'_>) -> Vec<Statement> {
         statements.extend(declarations(rest, true));
         return statements;
     }
+    if !rest_has_verb && !has_verb(head) && head_words.len() >= 2 && is_resource_list(rest) {
+        // "School timetable: teachers, classrooms, subjects and lessons": a domain and the
+        // things it manages, not a record with fields named like resources.
+        let mut statements = title(head);
+        if statements.is_empty() {
+            statements.push(Statement::Title {
+                domain: domain_words(head),
+            });
+        }
+        statements.extend(declarations(rest, true));
+        return statements;
+    }
     if !rest_has_verb
         && let Some(caps) = IMPERATIVE.captures(head)
         && let Some(object) = caps.get(1)
@@ -341,6 +370,23 @@ fn read_colon(head: &str, rest: &str, context: &Context<'_>) -> Vec<Statement> {
     let mut statements = read(head, context);
     statements.extend(read(rest, context));
     statements
+}
+
+/// Whether text is a bare list of plural resource nouns ("teachers, classrooms and lessons").
+fn is_resource_list(text_in: &str) -> bool {
+    let items = text::split_list(text_in);
+    items.len() >= 2
+        && items.iter().all(|item| {
+            let bare = text::strip_determiners(&item.text);
+            let Some(phrase) = entity_phrase(bare) else {
+                return false;
+            };
+            let last = phrase.rsplit(' ').next().unwrap_or(&phrase);
+            !bare.contains('(')
+                && text::words(bare).len() == phrase.split(' ').count()
+                && singular(last) != last
+                && !verbs::is_field_plural(last)
+        })
 }
 
 /// Whether text is a list of "thing (fields)" items, at least two of them.
@@ -407,6 +453,7 @@ pub(super) fn declarations(text_in: &str, imperative: bool) -> Vec<Statement> {
     let mut out = Vec::new();
     let domain = domain_words(text_in);
     if items.len() == 1
+        && text::paren_groups(&items[0].text).1.is_empty()
         && let Some(resource) = super::defaults::domain_resource(&domain)
         && entity_phrase(&items[0].text).is_none_or(|p| !p.contains(resource))
     {
@@ -571,7 +618,9 @@ fn domain_words(raw: &str) -> String {
         "secure",
         "scalable",
     ];
-    let words: Vec<String> = text::words(raw)
+    // "GitHub-like issue tracker": the comparison is not the domain.
+    let raw = LIKE_WORD.replace_all(raw, "");
+    let words: Vec<String> = text::words(&raw)
         .into_iter()
         .map(|w| w.trim_end_matches("'s").to_owned())
         .filter(|w| !FILLER.contains(&w.as_str()))

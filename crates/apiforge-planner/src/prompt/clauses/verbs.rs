@@ -97,7 +97,7 @@ static VERBS: [VerbPattern; 11] = [
     VerbPattern {
         regex: LazyLock::new(|| {
             regex(
-                r"(?i)\b(?:(?:can|may|must|should)\s+(?:optionally\s+)?)?(?:optionally\s+)?(?:(?:belongs?|belonging)\s+to|(?:is|are)\s+(?:optionally\s+)?(?:assigned|linked|attached|tied|related|connected|bound|associated)\s+(?:to|with)|(?:is|are)\s+(?:owned|written|created|authored|made|placed|posted|submitted|managed|taught|led|run|hosted|organi[sz]ed|booked|filed|raised|reported|sent|issued|published|uploaded|recorded|logged|given|signed|performed|prescribed|handled|supervised|directed|produced|sold|provided|offered|delivered)\s+by|takes?\s+place\s+(?:at|in|on)|(?:is|are)\s+(?:held|located|stored|based|kept|housed|scheduled)\s+(?:at|in|on)|(?:is|are)\s+(?:a\s+)?part\s+of|(?:is|are)\s+about|(?:is|are)\s+for)\b",
+                r"(?i)\b(?:(?:can|may|must|should)\s+(?:optionally\s+)?)?(?:optionally\s+)?(?:(?:belongs?|belonging)\s+to|(?:is|are)\s+(?:optionally\s+)?(?:assigned|linked|attached|tied|related|connected|bound|associated)\s+(?:to|with)|(?:is|are)\s+(?:owned|written|created|authored|made|placed|posted|submitted|managed|taught|led|run|hosted|organi[sz]ed|booked|filed|raised|reported|sent|issued|published|uploaded|recorded|logged|given|signed|performed|prescribed|handled|supervised|directed|produced|sold|provided|offered|delivered)\s+by|takes?\s+place\s+(?:at|in|on)|(?:is|are)\s+(?:held|located|stored|based|kept|housed|scheduled)\s+(?:at|in|on)|(?:is|are)\s+(?:a\s+)?part\s+of|(?:is|are)\s+about|(?:is|are)\s+for|covers)\b",
             )
         }),
         kind: Verb::BelongsTo,
@@ -188,6 +188,10 @@ fn verb_matches(clause: &str) -> impl Iterator<Item = VerbMatch> {
         for m in pattern.regex.find_iter(&masked) {
             let lower = m.as_str().to_ascii_lowercase();
             if pattern.ambiguous && !object_follows(&masked[m.end()..]) {
+                continue;
+            }
+            if masked[..m.start()].ends_with('-') {
+                // "GitHub-like", "user-owned": part of a compound word, not a verb.
                 continue;
             }
             found.push(VerbMatch {
@@ -529,6 +533,15 @@ fn phrase_statements(
             }
         }
         Verb::BelongsTo => {
+            // "covers a subject, with a weekday and a start time": the fields are the subject's.
+            let (object, fields) = split_with(object);
+            if let Some(fields) = fields {
+                out.push(Statement::Declare {
+                    entity: subject.to_owned(),
+                    fields: Some(fields.to_owned()),
+                });
+            }
+            let object = trim_object(object);
             let many = MANY_START.is_match(object);
             let optional = verb_text.contains("optionally")
                 || verb_text.starts_with("can ")
@@ -578,7 +591,7 @@ fn phrase_statements(
 /// "which member borrowed which book and the due date" → (["member", "book"], "the due date").
 fn which_entities(object: &str) -> (Vec<String>, Option<String>) {
     let mut parents = Vec::new();
-    let mut fields = Vec::new();
+    let mut fields: Vec<String> = Vec::new();
     for item in text::split_list(object) {
         let lower = item.text.to_ascii_lowercase();
         if !(lower.contains("which ") || lower.contains("who ") || lower.starts_with("what ")) {
@@ -587,7 +600,14 @@ fn which_entities(object: &str) -> (Vec<String>, Option<String>) {
                 .strip_prefix("with ")
                 .or_else(|| text.strip_prefix("With "))
                 .unwrap_or(text);
-            fields.push(text.to_owned());
+            // "the start and end time": keep the "and" that shares "time" out.
+            match fields.last_mut() {
+                Some(previous) if item.joiner == text::Joiner::And => {
+                    previous.push_str(" and ");
+                    previous.push_str(text);
+                }
+                _ => fields.push(text.to_owned()),
+            }
             continue;
         }
         // "which warehouse with a quantity": the fields follow the last parent.
@@ -640,7 +660,7 @@ fn plural_entities(object: &str) -> Option<Vec<String>> {
 }
 
 /// Plural words that are fields rather than resources ("sets", "reps", "notes").
-fn is_field_plural(word: &str) -> bool {
+pub(super) fn is_field_plural(word: &str) -> bool {
     const FIELD_PLURALS: &[&str] = &[
         "sets",
         "reps",
