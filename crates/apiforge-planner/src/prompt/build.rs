@@ -13,7 +13,7 @@ use super::fields::{self, Item, Owner};
 use super::guard;
 use super::names::entity_phrase;
 use super::text;
-use super::types::is_person_like;
+use super::types::{is_person_like, times_of_weekly_slot};
 
 /// Join nouns and the two kinds of thing they connect ("a loan: which book, which member").
 const JOIN_NOUNS: &[(&str, &[&str], &[&str])] = &[
@@ -225,6 +225,13 @@ impl Draft {
         }
         self.push(name.clone());
         Some(name)
+    }
+
+    fn push_front(&mut self, name: String) {
+        let snake = name.to_snake_case();
+        self.last_words
+            .insert(0, snake.rsplit('_').next().unwrap_or(&snake).to_owned());
+        self.entities.insert(0, Entity::new(name));
     }
 
     fn push(&mut self, name: String) {
@@ -439,6 +446,94 @@ impl Draft {
         }
     }
 
+    /// Whether the prompt (or an earlier inference) already links `a` and `b` directly, either
+    /// way.
+    fn linked(&self, a: &str, b: &str) -> bool {
+        let points_to = |from: &str, to: &str| {
+            self.entities
+                .iter()
+                .any(|e| e.name == from && e.relations.iter().any(|r| r.target == to))
+        };
+        points_to(a, b) || points_to(b, a)
+    }
+
+    /// Whether `a` and `b` are linked directly or through a third entity that belongs to both
+    /// (an order's products via line items). Only for many-to-many links: a comment that
+    /// belongs to a post and a user says nothing about who wrote the post.
+    fn connected(&self, a: &str, b: &str) -> bool {
+        self.linked(a, b)
+            || self.entities.iter().any(|e| {
+                e.name != a
+                    && e.name != b
+                    && [a, b].iter().all(|end| {
+                        e.relations
+                            .iter()
+                            .any(|r| r.kind == RelationKind::BelongsTo && r.target == *end)
+                    })
+            })
+    }
+
+    /// The usual links between things the prompt names without relating them (an order's
+    /// customer, a comment's post): run after every stated relation, never adding a belongs_to
+    /// to an entity whose parents the prompt stated, nor linking two entities already linked.
+    fn infer_domain_links(&mut self) {
+        let names: Vec<(String, String)> = self
+            .entities
+            .iter()
+            .map(|e| (e.name.clone(), e.name.to_snake_case()))
+            .collect();
+        let stated: Vec<String> = self
+            .entities
+            .iter()
+            .filter(|e| {
+                e.relations
+                    .iter()
+                    .any(|r| r.kind == RelationKind::BelongsTo)
+            })
+            .map(|e| e.name.clone())
+            .collect();
+        let is_word = |snake: &str, word: &str| {
+            snake == word || snake.rsplit('_').next().is_some_and(|last| last == word)
+        };
+        for (word, kind, targets) in defaults::DOMAIN_LINKS {
+            for (child, child_snake) in &names {
+                if !is_word(child_snake, word) {
+                    continue;
+                }
+                let target = targets.iter().find_map(|candidate| {
+                    names
+                        .iter()
+                        .find(|(other, snake)| other != child && is_word(snake, candidate))
+                        .map(|(other, _)| other.clone())
+                });
+                let Some(target) = target else {
+                    continue;
+                };
+                match kind {
+                    defaults::LinkKind::BelongsTo { role, required } => {
+                        if !stated.contains(child) && !self.linked(child, &target) {
+                            let role = role.map(str::to_owned);
+                            self.add_belongs_to(child, &target, role, *required);
+                        }
+                    }
+                    defaults::LinkKind::ManyToMany => {
+                        if !self.connected(child, &target) {
+                            self.add_many_to_many(&target, child, Vec::new());
+                        }
+                    }
+                    defaults::LinkKind::Through(join) => {
+                        let join = entity_name(join);
+                        if !self.connected(child, &target) && self.find(&join).is_none() {
+                            self.push(join.clone());
+                            self.add_belongs_to(&join, child, None, true);
+                            self.add_belongs_to(&join, &target, None, true);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// Removes the entities `drop` names, and every link to them.
     fn drop_entities(&mut self, drop: impl Fn(&str) -> bool) {
         let mut index = 0;
@@ -477,8 +572,20 @@ impl Draft {
             if entity.fields.is_empty() && roles.is_empty() {
                 entity.fields = defaults::fields_for("");
             }
+            times_of_weekly_slot(&mut entity.fields);
         }
     }
+}
+
+/// Whether the domain words are the resource itself ("recipes" → recipe), not a place or
+/// activity it stands for ("bakery", "blogging") nor a longer phrase that merely holds it
+/// ("customer support chat").
+fn names_itself(domain: &str, resource: &str) -> bool {
+    let domain_words: Vec<String> = text::words(domain)
+        .iter()
+        .map(|word| apiforge_manifest::words::singular(word))
+        .collect();
+    domain_words == text::words(resource)
 }
 
 /// Whether a name holds a word that is not trusted in a prompt that attempted an injection.
@@ -541,6 +648,18 @@ pub(super) fn manifest(
             Some(resource) => draft.register(resource),
             None => draft.register(domain),
         };
+    }
+    if let Some(domain) = domain
+        && let Some(resource) = defaults::domain_resource(domain)
+        && names_itself(domain, resource)
+        && let Some(phrase) = entity_phrase(resource)
+    {
+        // "Recipes API with ratings and comments": the API's own subject is a resource too,
+        // and the one the others attach to, so it comes first.
+        let name = entity_name(&phrase);
+        if draft.find(&name).is_none() && !(tainted && distrusted(&name)) {
+            draft.push_front(name);
+        }
     }
     if draft.entities.is_empty() {
         return None;
@@ -627,6 +746,7 @@ pub(super) fn manifest(
         }
     }
     draft.infer_join_links();
+    draft.infer_domain_links();
     draft.finish_fields();
 
     let auth_kind = if auth.enabled {

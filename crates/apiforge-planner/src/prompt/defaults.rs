@@ -22,6 +22,8 @@ const DEFAULT_FIELDS: &[(&str, &[&str])] = &[
     ("post", &["title", "body", "published", "published_at?"]),
     ("article", &["title", "body", "published", "published_at?"]),
     ("comment", &["body"]),
+    ("thread", &["title"]),
+    ("topic", &["title"]),
     (
         "product",
         &["name", "description?", "price", "sku", "stock_quantity"],
@@ -160,6 +162,181 @@ const DEFAULT_FIELDS: &[(&str, &[&str])] = &[
     ("episode", &["title", "published_at", "duration_seconds?"]),
     ("subscriber", &["email", "name?", "subscribed"]),
     ("link", &["title", "url"]),
+];
+
+/// How a usual link between two kinds of thing is modelled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum LinkKind {
+    /// The first word belongs to the target, as the named role when there is one.
+    BelongsTo {
+        /// Role name of the link ("assignee"), else the target's own name.
+        role: Option<&'static str>,
+        /// Whether the link must be set.
+        required: bool,
+    },
+    /// The first word and the target are linked many-to-many; the target declares the link
+    /// (a post has tags, a recipe its ingredients, a student courses).
+    ManyToMany,
+    /// A join entity of this name belongs to both (an order's products: order items), so the
+    /// link can carry a quantity and the price paid, as the corpus "shop" case models it.
+    Through(&'static str),
+}
+
+const OWNED: LinkKind = LinkKind::BelongsTo {
+    role: None,
+    required: true,
+};
+const OPTIONAL: LinkKind = LinkKind::BelongsTo {
+    role: None,
+    required: false,
+};
+
+/// The links a user expects between things a vague prompt only names: (the entity's last
+/// snake_case word, how it links, candidate targets). Only the first candidate the prompt
+/// names is linked, so "order" goes to a customer, or to a user when there is no customer.
+/// The builder applies these after the prompt's own relations and never against them.
+pub(super) const DOMAIN_LINKS: &[(&str, LinkKind, &[&str])] = &[
+    (
+        "order",
+        OWNED,
+        &["customer", "client", "buyer", "user", "member"],
+    ),
+    (
+        "order",
+        LinkKind::Through("order item"),
+        &["product", "item", "menu_item", "dish", "book"],
+    ),
+    (
+        "comment",
+        OWNED,
+        &[
+            "post", "article", "recipe", "ticket", "task", "issue", "photo", "video", "story",
+            "episode", "question", "page", "document", "movie", "product",
+        ],
+    ),
+    ("comment", OWNED, &["user", "author", "member", "customer"]),
+    (
+        "review",
+        OWNED,
+        &[
+            "product",
+            "movie",
+            "film",
+            "book",
+            "recipe",
+            "restaurant",
+            "hotel",
+            "course",
+            "place",
+            "listing",
+            "game",
+            "album",
+            "episode",
+        ],
+    ),
+    ("review", OWNED, &["user", "customer", "reviewer", "member"]),
+    (
+        "rating",
+        OWNED,
+        &[
+            "recipe",
+            "product",
+            "movie",
+            "film",
+            "book",
+            "restaurant",
+            "hotel",
+            "course",
+            "song",
+            "album",
+            "game",
+            "episode",
+        ],
+    ),
+    ("rating", OWNED, &["user", "customer", "member"]),
+    ("task", OWNED, &["project", "board", "list", "sprint"]),
+    (
+        "task",
+        LinkKind::BelongsTo {
+            role: Some("assignee"),
+            required: false,
+        },
+        &["user", "member", "employee"],
+    ),
+    ("issue", OWNED, &["project", "repository"]),
+    ("thread", OWNED, &["forum", "board", "category", "topic"]),
+    ("thread", OWNED, &["user", "member", "author"]),
+    (
+        "post",
+        OWNED,
+        &["thread", "topic", "forum", "blog", "channel", "group"],
+    ),
+    ("post", OWNED, &["user", "author", "member"]),
+    (
+        "tag",
+        LinkKind::ManyToMany,
+        &[
+            "post", "article", "recipe", "task", "issue", "note", "photo", "bookmark", "question",
+            "product", "song", "movie", "book", "event",
+        ],
+    ),
+    (
+        "course",
+        OPTIONAL,
+        &["teacher", "instructor", "professor", "lecturer", "tutor"],
+    ),
+    (
+        "course",
+        LinkKind::ManyToMany,
+        &["student", "pupil", "learner"],
+    ),
+    ("class", LinkKind::ManyToMany, &["student", "pupil"]),
+    ("lesson", OWNED, &["course", "class", "module"]),
+    ("employee", OPTIONAL, &["department", "team"]),
+    ("invoice", OWNED, &["customer", "client", "company"]),
+    (
+        "payment",
+        OWNED,
+        &["invoice", "order", "booking", "reservation", "subscription"],
+    ),
+    ("episode", OWNED, &["season", "show", "podcast", "series"]),
+    ("season", OWNED, &["show", "series"]),
+    ("song", OPTIONAL, &["album"]),
+    ("album", OWNED, &["artist", "band"]),
+    ("book", OWNED, &["author"]),
+    ("product", OPTIONAL, &["category"]),
+    ("expense", OPTIONAL, &["category"]),
+    ("transaction", OWNED, &["account"]),
+    ("transaction", OPTIONAL, &["category"]),
+    ("contact", OPTIONAL, &["company", "organization"]),
+    ("deal", OWNED, &["contact", "company"]),
+    (
+        "question",
+        OWNED,
+        &["survey", "quiz", "exam", "test", "form"],
+    ),
+    ("response", OWNED, &["survey", "form", "questionnaire"]),
+    ("answer", OWNED, &["question"]),
+    ("option", OWNED, &["question"]),
+    ("choice", OWNED, &["question"]),
+    (
+        "message",
+        OWNED,
+        &["channel", "conversation", "chat", "room"],
+    ),
+    ("message", OWNED, &["user", "member"]),
+    ("workout", OWNED, &["user", "member", "athlete"]),
+    ("exercise", OWNED, &["workout"]),
+    ("reading", OWNED, &["device", "sensor"]),
+    ("pet", OWNED, &["owner"]),
+    ("room", OWNED, &["hotel", "building"]),
+    ("photo", OPTIONAL, &["album", "gallery"]),
+    (
+        "ingredient",
+        LinkKind::ManyToMany,
+        &["recipe", "dish", "product"],
+    ),
+    ("player", OPTIONAL, &["team"]),
 ];
 
 /// Fields for someone or some account with nothing else said.
@@ -320,5 +497,17 @@ mod tests {
         assert_eq!(domain_resource("simple blog"), Some("post"));
         assert_eq!(domain_resource("address book"), Some("contact"));
         assert_eq!(domain_resource("quantum widgets"), None);
+    }
+
+    #[test]
+    fn domain_links_are_well_formed() {
+        for (word, kind, targets) in DOMAIN_LINKS {
+            assert!(!targets.is_empty(), "{word} links to something");
+            assert!(!targets.contains(word), "{word} does not link to itself");
+            if let LinkKind::Through(join) = kind {
+                // The join entity gets its quantity and price from the defaults.
+                check(&join.replace(' ', "_"), &["quantity", "unit_price"]);
+            }
+        }
     }
 }

@@ -241,6 +241,175 @@ mod tests {
     }
 
     #[test]
+    fn vague_prompts_get_the_usual_links() {
+        let customer = "Customer: first_name:string, last_name:string, email:email, phone:string";
+        let product = "Product: name:string, description:text, price:decimal, sku:string, stock_quantity:integer";
+        let order = "Order: order_date:date, status:string, total_amount:decimal; -> Customer";
+        let order_item = "OrderItem: quantity:integer, unit_price:decimal; -> Order; -> Product";
+        let user = "User: username:string, email:email, full_name:string";
+        check(
+            "I want an API for my bakery with products, orders and customers",
+            &[product, order, customer, order_item],
+        );
+        check(
+            "an e-commerce api with customers, orders and products",
+            &[customer, order, product, order_item],
+        );
+        check(
+            "Recipes API with ratings from 1 to 5 stars and comments",
+            &[
+                "Recipe: name:string, instructions:text, servings:integer",
+                "Rating: stars:integer; -> Recipe",
+                "Comment: body:text; -> Recipe",
+            ],
+        );
+        check(
+            "a blog with posts, comments and tags",
+            &[
+                "Post: title:string, body:text, published:boolean, published_at:datetime; <-> Tag[]",
+                "Comment: body:text; -> Post",
+                "Tag: name:string",
+            ],
+        );
+        check(
+            "a school api with students, courses and teachers",
+            &[
+                "Student: name:string, email:email; <-> Course[]",
+                "Course: code:string, title:string, credits:integer; -> Teacher?",
+                "Teacher: name:string, email:email",
+            ],
+        );
+        check(
+            "a project management tool with projects, tasks and users",
+            &[
+                "Project: name:string, description:text, start_date:date, due_date:date",
+                "Task: title:string, description:text, completed:boolean, due_date:date, priority:enum; -> Project; -> User (assignee)?",
+                user,
+            ],
+        );
+        check(
+            "a forum with threads, posts and users",
+            &[
+                "Thread: title:string; -> User",
+                "Post: title:string, body:text, published:boolean, published_at:datetime; -> Thread; -> User",
+                user,
+            ],
+        );
+        check(
+            "a movie review site: movies, reviews, users",
+            &[
+                "Movie: title:string, release_year:integer, genre:string, duration_minutes:integer, rating:integer",
+                "Review: rating:integer, comment:text; -> Movie; -> User",
+                user,
+            ],
+        );
+        check(
+            "an online shop: customers, orders, products and categories",
+            &[
+                customer,
+                order,
+                "Product: name:string, description:text, price:decimal, sku:string, stock_quantity:integer; -> Category?",
+                "Category: name:string",
+                order_item,
+            ],
+        );
+
+        let manifest =
+            plan_prompt("an e-commerce api with customers, orders and products").expect("plans");
+        let item = manifest.entity("OrderItem").expect("join entity");
+        let quantity = item.field("quantity").expect("quantity");
+        assert_eq!(quantity.min, Some(1.0), "an order line holds at least one");
+        let unit_price = item.field("unit_price").expect("unit price");
+        assert_eq!(unit_price.ty, apiforge_manifest::FieldType::Decimal);
+        let manifest =
+            plan_prompt("Recipes API with ratings from 1 to 5 stars and comments").expect("plans");
+        let stars = manifest.entities[1].field("stars").expect("stars");
+        assert_eq!((stars.min, stars.max), (Some(1.0), Some(5.0)));
+    }
+
+    #[test]
+    fn usual_links_never_override_the_prompt() {
+        // The order's owner is said, so no customer link; its products are still itemised.
+        check(
+            "an e-commerce api with users, orders and products. Each order belongs to a user.",
+            &[
+                "User: username:string, email:email, full_name:string",
+                "Order: order_date:date, status:string, total_amount:decimal; -> User",
+                "Product: name:string, description:text, price:decimal, sku:string, stock_quantity:integer",
+                "OrderItem: quantity:integer, unit_price:decimal; -> Order; -> Product",
+            ],
+        );
+        // Comments' parents are stated: no author is added; posts still get theirs.
+        check(
+            "a blog with posts, comments and users. Comments belong to posts.",
+            &[
+                "Post: title:string, body:text, published:boolean, published_at:datetime; -> User",
+                "Comment: body:text; -> Post",
+                "User: username:string, email:email, full_name:string",
+            ],
+        );
+        // Line items already join orders and products: no second join entity.
+        check(
+            "Orders, products and line items. A line item records which order and which product, with a quantity.",
+            &[
+                "Order: order_date:date, status:string, total_amount:decimal",
+                "Product: name:string, description:text, price:decimal, sku:string, stock_quantity:integer",
+                "LineItem: quantity:integer; -> Order; -> Product",
+            ],
+        );
+        // Tags stated many-to-many with tasks are not linked to projects too.
+        check(
+            "Projects, tasks and tags. Tasks and tags are many-to-many.",
+            &[
+                "Project: name:string, description:text, start_date:date, due_date:date",
+                "Task: title:string, description:text, completed:boolean, due_date:date, priority:enum; <-> Tag[]; -> Project",
+                "Tag: name:string",
+            ],
+        );
+    }
+
+    #[test]
+    fn trackers_surveys_and_timetables() {
+        check(
+            "Expense tracker: expenses with amount, currency (3-letter code), category, date and an optional receipt url; categories have a name and a monthly budget.",
+            &[
+                "Expense: amount:decimal, currency:string, date:date, receipt_url:url; -> Category",
+                "Category: name:string, monthly_budget:decimal",
+            ],
+        );
+        let manifest = plan_prompt("Expense tracker: expenses with amount, currency (3-letter code), category, date and an optional receipt url; categories have a name and a monthly budget.").expect("plans");
+        let currency = manifest.entities[0].field("currency").expect("currency");
+        assert_eq!(
+            (currency.min_length, currency.max_length),
+            (Some(3), Some(3))
+        );
+        check(
+            "Survey tool with JWT auth. Surveys have a title and a closing date; questions belong to surveys and have a text and a kind (text, single choice, multiple choice); responses record the answers. Only admins can create surveys.",
+            &[
+                "Survey: title:string, closing_date:date; create by admin",
+                "Question: text:text, kind:enum; -> Survey",
+                "Response: answers:json; -> Survey",
+                "auth jwt admin",
+            ],
+        );
+        check(
+            "A timetable: lessons have a weekday, a start time and an end time and belong to a class. Classes have a name.",
+            &[
+                "Lesson: weekday:enum, start_time:time, end_time:time; -> Class",
+                "Class: name:string",
+            ],
+        );
+        // A one-off booking keeps its instants.
+        check(
+            "Rooms have a name. Bookings have a start time and an end time and belong to a room.",
+            &[
+                "Room: name:string",
+                "Booking: start_time:datetime, end_time:datetime; -> Room",
+            ],
+        );
+    }
+
+    #[test]
     fn auth_roles_and_permissions() {
         check(
             "A wiki with JWT auth. Editors and viewers log in. Pages have a title and content. Only editors can create or update pages.",
@@ -427,7 +596,7 @@ mod tests {
                 "Teacher: name:string, email:email",
                 "Classroom: name:string",
                 "Subject: name:string",
-                "Lesson: weekday:enum, start_time:datetime; -> Classroom; -> Teacher; -> Subject",
+                "Lesson: weekday:enum, start_time:time; -> Classroom; -> Teacher; -> Subject",
             ],
         );
         check(

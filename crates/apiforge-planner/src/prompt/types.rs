@@ -302,6 +302,8 @@ const JSON_WORDS: &[&str] = &[
     "extra",
     "specs",
     "specifications",
+    // "responses record the answers": one record holds every answer of a submission.
+    "answers",
 ];
 
 /// Durations named "… time" ("prep time") rather than points in time.
@@ -334,6 +336,25 @@ const DURATION_TIME_PREFIXES: &[&str] = &[
 
 /// Times of day named "… time" ("opening time").
 const TIME_OF_DAY_PREFIXES: &[&str] = &["opening", "closing", "pickup", "daily", "alarm"];
+
+/// Fields that make a record a weekly slot ("a lesson on a weekday at a start time").
+const WEEKDAY_FIELDS: &[&str] = &["weekday", "day_of_week", "day_of_the_week"];
+
+/// A weekly slot's "start time" and "end time" are times of day, not instants: the weekday
+/// already places the slot, and a date would pin it to one week.
+pub(super) fn times_of_weekly_slot(fields: &mut [Field]) {
+    if !fields
+        .iter()
+        .any(|f| WEEKDAY_FIELDS.contains(&f.name.as_str()))
+    {
+        return;
+    }
+    for field in fields {
+        if field.ty == FieldType::Datetime && field.name.ends_with("_time") {
+            field.ty = FieldType::Time;
+        }
+    }
+}
 
 /// The type and default constraints of a field called `name` (already snake_case).
 /// `person_like` says the entity is a person or account, whose email identifies it.
@@ -492,7 +513,7 @@ pub(super) fn typed(name: &str, person_like: bool) -> Field {
         // A position in a series, counted from 1 and shared across series.
         field.ty = FieldType::Integer;
         field.min = Some(1.0);
-    } else if matches!(name, "weekday" | "day_of_week" | "day_of_the_week") {
+    } else if WEEKDAY_FIELDS.contains(&name) {
         field.ty = FieldType::Enum;
         field.values = [
             "monday",
@@ -698,6 +719,7 @@ mod tests {
         check("employee_number", false, "string unique");
         check("priority", false, "enum");
         check("metadata", false, "json");
+        check("answers", false, "json");
         check("rating", false, "integer min=1 max=5");
         check("title", false, "string");
     }

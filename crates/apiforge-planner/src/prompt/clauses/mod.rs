@@ -179,6 +179,14 @@ static TITLE_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+/// "ratings from 1 to 5 stars" in a list of resources: the resource and the bounded value
+/// each record holds, named by its unit when one is said.
+static BOUNDED_RESOURCE: LazyLock<Regex> = LazyLock::new(|| {
+    regex(
+        r"(?i)^(?:(?:a|an|the)\s+)?([a-z]+(?:\s+[a-z]+)?)\s+(?:from|between)\s+(\d+)\s+(?:to|and|-)\s+(\d+)(?:\s+(stars|points))?$",
+    )
+});
+
 /// Everything the clause reader needs beyond the clause.
 pub(super) struct Context<'a> {
     /// The whole (cleaned) prompt in lower case, to tell whether a join noun is mentioned.
@@ -238,6 +246,12 @@ fn read_raw(clause: &str, context: &Context<'_>) -> Vec<Statement> {
         return read_colon(&clause[..colon], &clause[colon + 1..], context);
     }
     if let Some(statements) = many_to_many(clause) {
+        return statements;
+    }
+    if let (head, Some(list)) = split_with(clause)
+        && let Some(statements) =
+            domain_with_resources(&TITLE_PREFIX.replace(head.trim(), ""), list)
+    {
         return statements;
     }
     if let Some(statements) = verb_phrases(clause, context) {
@@ -442,6 +456,11 @@ fn many_to_many(clause: &str) -> Option<Vec<Statement>> {
 pub(super) fn declarations(text_in: &str, imperative: bool) -> Vec<Statement> {
     let (head, with_fields) = split_with(text_in);
     if let Some(fields) = with_fields
+        && let Some(statements) = domain_with_resources(head, fields)
+    {
+        return statements;
+    }
+    if let Some(fields) = with_fields
         && let Some(entity) = entity_phrase(head)
     {
         return vec![Statement::Declare {
@@ -483,6 +502,21 @@ pub(super) fn declarations(text_in: &str, imperative: bool) -> Vec<Statement> {
             previous = Some(entity);
             continue;
         }
+        if let Some(caps) = BOUNDED_RESOURCE.captures(text::strip_determiners(&item.text))
+            && let Some(entity) = caps.get(1).and_then(|m| entity_phrase(m.as_str()))
+            && let (Some(low), Some(high)) = (caps.get(2), caps.get(3))
+        {
+            let value = caps.get(4).map_or("score", |m| m.as_str());
+            out.push(Statement::Declare {
+                entity,
+                fields: Some(format!(
+                    "{value} from {} to {}",
+                    low.as_str(),
+                    high.as_str()
+                )),
+            });
+            continue;
+        }
         let Some(entity) = entity_phrase(&item.text) else {
             continue;
         };
@@ -504,6 +538,34 @@ pub(super) fn declarations(text_in: &str, imperative: bool) -> Vec<Statement> {
         }
     }
     out
+}
+
+/// "a blog with posts, comments and tags": a domain word that stands for another resource,
+/// followed by plural nouns, names the domain and its resources rather than a record whose
+/// fields are called posts and comments.
+fn domain_with_resources(head: &str, list: &str) -> Option<Vec<Statement>> {
+    let domain = domain_words(head);
+    let resource = super::defaults::domain_resource(&domain)?;
+    if domain.contains(' ') || singular(&domain) == resource {
+        return None;
+    }
+    let items = text::split_list(list);
+    let all_plural_nouns = items.len() >= 2
+        && items.iter().all(|item| {
+            let bare = text::strip_determiners(&item.text);
+            entity_phrase(bare).is_some_and(|phrase| {
+                let last = phrase.rsplit(' ').next().unwrap_or(&phrase);
+                !bare.contains('(')
+                    && text::words(bare).len() == phrase.split(' ').count()
+                    && singular(last) != last
+            })
+        });
+    if !all_plural_nouns {
+        return None;
+    }
+    let mut statements = vec![Statement::Title { domain }];
+    statements.extend(declarations(list, true));
+    Some(statements)
 }
 
 /// The API's own description: its domain, and resources named after "with", "to manage", ….
@@ -721,6 +783,19 @@ mod tests {
             &["title blogging", "users", "posts", "comments"],
         );
         check("a simple todo list api", &["title todo list"]);
+        check(
+            "a blog with posts, comments and tags",
+            &["title blog", "posts", "comments", "tags"],
+        );
+        check(
+            "Recipes API with ratings from 1 to 5 stars and comments",
+            &["title recipes", "ratings: stars from 1 to 5", "comments"],
+        );
+        // The recipe's own fields, not a domain and its resources.
+        check(
+            "recipes with a name and instructions",
+            &["recipes: a name and instructions"],
+        );
     }
 
     #[test]
