@@ -894,9 +894,13 @@ mod tests {
     fn unknown_keys_are_rejected_by_name() {
         let error = Manifest::parse_json(r#"{"name":"x","title":"X","entities":[],"colour":1}"#)
             .expect_err("unknown key");
-        assert!(
-            error.to_string().contains("unknown field `colour`"),
-            "{error}"
+        let cause = std::error::Error::source(&error)
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        assert_eq!(
+            error.to_string(),
+            "the manifest is not valid JSON of the manifest shape"
         );
+        assert!(cause.contains("unknown field `colour`"), "{cause}");
     }
 }
