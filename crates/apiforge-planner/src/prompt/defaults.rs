@@ -22,6 +22,9 @@ const DEFAULT_FIELDS: &[(&str, &[&str])] = &[
     ("post", &["title", "body", "published", "published_at?"]),
     ("article", &["title", "body", "published", "published_at?"]),
     ("comment", &["body"]),
+    ("issue", &["title", "description?", "status"]),
+    ("survey", &["title", "description?"]),
+    ("response", &["submitted_at", "answers"]),
     ("thread", &["title"]),
     ("topic", &["title"]),
     (
@@ -133,7 +136,8 @@ const DEFAULT_FIELDS: &[(&str, &[&str])] = &[
     ("album", &["title", "release_year"]),
     ("playlist", &["name", "description?"]),
     ("question", &["text", "correct_answer?"]),
-    ("answer", &["text", "correct"]),
+    ("answer", &["text", "is_correct"]),
+    ("rating", &["stars"]),
     ("quiz", &["title", "description?"]),
     ("appointment", &["start_time", "end_time", "notes?"]),
     ("shift", &["start_time", "end_time"]),
@@ -214,7 +218,8 @@ pub(super) const DOMAIN_LINKS: &[(&str, LinkKind, &[&str])] = &[
             "episode", "question", "page", "document", "movie", "product",
         ],
     ),
-    ("comment", OWNED, &["user", "author", "member", "customer"]),
+    // Not "author": a blog's authors write its posts, its readers the comments.
+    ("comment", OWNED, &["user", "member", "customer"]),
     (
         "review",
         OWNED,
@@ -264,6 +269,8 @@ pub(super) const DOMAIN_LINKS: &[(&str, LinkKind, &[&str])] = &[
         &["user", "member", "employee"],
     ),
     ("issue", OWNED, &["project", "repository"]),
+    ("ticket", OPTIONAL, &["agent", "technician"]),
+    ("ticket", OWNED, &["customer", "requester", "user"]),
     ("thread", OWNED, &["forum", "board", "category", "topic"]),
     ("thread", OWNED, &["user", "member", "author"]),
     (
@@ -279,6 +286,11 @@ pub(super) const DOMAIN_LINKS: &[(&str, LinkKind, &[&str])] = &[
             "post", "article", "recipe", "task", "issue", "note", "photo", "bookmark", "question",
             "product", "song", "movie", "book", "event",
         ],
+    ),
+    (
+        "label",
+        LinkKind::ManyToMany,
+        &["issue", "task", "ticket", "card", "email", "note"],
     ),
     (
         "course",
@@ -338,6 +350,13 @@ pub(super) const DOMAIN_LINKS: &[(&str, LinkKind, &[&str])] = &[
     ),
     ("player", OPTIONAL, &["team"]),
 ];
+
+/// Whether the table links two kinds of thing (singular snake_case words) either way.
+pub(super) fn usually_linked(a: &str, b: &str) -> bool {
+    DOMAIN_LINKS.iter().any(|(word, _, targets)| {
+        (*word == a && targets.contains(&b)) || (*word == b && targets.contains(&a))
+    })
+}
 
 /// Fields for someone or some account with nothing else said.
 const PERSON_FIELDS: &[&str] = &["name", "email"];
@@ -419,6 +438,10 @@ const DOMAINS: &[(&str, &str)] = &[
     ("invoices", "invoice"),
     ("billing", "invoice"),
     ("recipes", "recipe"),
+    ("quiz", "quiz"),
+    ("quizzes", "quiz"),
+    ("survey", "survey"),
+    ("surveys", "survey"),
     ("recipe", "recipe"),
     ("cooking", "recipe"),
     ("fitness", "workout"),

@@ -369,6 +369,69 @@ mod tests {
     }
 
     #[test]
+    fn domains_listing_their_resources() {
+        check(
+            "a quiz with questions and answers",
+            &[
+                "Quiz: title:string, description:text",
+                "Question: text:text, correct_answer:string; -> Quiz",
+                "Answer: text:text, is_correct:boolean; -> Question",
+            ],
+        );
+        check(
+            "an online store with products, categories, reviews and customers",
+            &[
+                "Product: name:string, description:text, price:decimal, sku:string, stock_quantity:integer; -> Category?",
+                "Category: name:string",
+                "Review: rating:integer, comment:text; -> Product; -> Customer",
+                "Customer: first_name:string, last_name:string, email:email, phone:string",
+            ],
+        );
+        check(
+            "helpdesk with tickets, comments and agents",
+            &[
+                "Ticket: subject:string, description:text, priority:enum, status:string; -> Agent?",
+                "Comment: body:text; -> Ticket",
+                "Agent: name:string, email:email",
+            ],
+        );
+        check(
+            "a podcast app with shows and episodes",
+            &[
+                "Show: name:string",
+                "Episode: title:string, published_at:datetime, duration_seconds:integer; -> Show",
+            ],
+        );
+        check(
+            "invoicing api with customers, invoices and payments",
+            &[
+                "Customer: first_name:string, last_name:string, email:email, phone:string",
+                "Invoice: invoice_number:string, issue_date:date, due_date:date, total_amount:decimal, paid:boolean; -> Customer",
+                "Payment: amount:decimal, paid_at:datetime, method:string; -> Invoice",
+            ],
+        );
+        check(
+            "HR system with employees and departments",
+            &[
+                "Employee: first_name:string, last_name:string, email:email, hire_date:date, job_title:string; -> Department?",
+                "Department: name:string",
+            ],
+        );
+        // Sentences with "with" are not domains, and an order's list fields stay fields.
+        for (prompt, entities) in [
+            (
+                "Users write posts with comments and tags",
+                &["User", "Post"][..],
+            ),
+            ("an order with products and quantities", &["Order"][..]),
+        ] {
+            let manifest = plan_prompt(prompt).unwrap_or_else(|e| panic!("{prompt:?}: {e}"));
+            let names: Vec<&str> = manifest.entities.iter().map(|e| e.name.as_str()).collect();
+            assert_eq!(names, entities, "entities of {prompt:?}");
+        }
+    }
+
+    #[test]
     fn trackers_surveys_and_timetables() {
         check(
             "Expense tracker: expenses with amount, currency (3-letter code), category, date and an optional receipt url; categories have a name and a monthly budget.",

@@ -544,12 +544,45 @@ pub(super) fn declarations(text_in: &str, imperative: bool) -> Vec<Statement> {
 /// followed by plural nouns, names the domain and its resources rather than a record whose
 /// fields are called posts and comments.
 fn domain_with_resources(head: &str, list: &str) -> Option<Vec<Statement>> {
-    let domain = domain_words(head);
-    let resource = super::defaults::domain_resource(&domain)?;
-    if domain.contains(' ') || singular(&domain) == resource {
+    // "Users write posts with comments and tags" is a sentence, not a domain.
+    // "a blogging API with …" is the title reader's.
+    if has_verb(head) || CLAUSE_VERB.is_match(head) || TITLE_WORD.is_match(head) {
         return None;
     }
+    let domain = domain_words(head);
+    let resource = super::defaults::domain_resource(&domain)?;
     let items = text::split_list(list);
+    // "a quiz with questions and answers" describes a quiz; "a quiz with quizzes, questions
+    // and answers" names the resources of a quiz app.
+    let names_itself = singular(&domain) == resource;
+    let lists_itself = items.iter().any(|item| {
+        entity_phrase(text::strip_determiners(&item.text)).is_some_and(|p| singular(&p) == resource)
+    });
+    if domain.is_empty() || domain.split(' ').count() > 3 {
+        return None;
+    }
+    // "a quiz with questions and answers": things a quiz usually has are its resources too,
+    // where "recipes with ingredients and steps" stays a recipe's own list fields.
+    // Each listed thing hangs off the resource or off another listed thing (a quiz's
+    // questions, their answers).
+    let listed: Vec<String> = items
+        .iter()
+        .filter_map(|item| entity_phrase(text::strip_determiners(&item.text)))
+        .map(|phrase| singular(&phrase).replace(' ', "_"))
+        .collect();
+    let linked = |word: &String, to: &str| super::defaults::usually_linked(word, to);
+    let parts_of_itself = names_itself
+        && listed.len() == items.len()
+        && listed.iter().any(|word| linked(word, resource))
+        && listed.iter().all(|word| {
+            linked(word, resource)
+                || listed
+                    .iter()
+                    .any(|other| other != word && linked(word, other))
+        });
+    if names_itself && !lists_itself && !parts_of_itself {
+        return None;
+    }
     let all_plural_nouns = items.len() >= 2
         && items.iter().all(|item| {
             let bare = text::strip_determiners(&item.text);
@@ -564,6 +597,12 @@ fn domain_with_resources(head: &str, list: &str) -> Option<Vec<Statement>> {
         return None;
     }
     let mut statements = vec![Statement::Title { domain }];
+    if parts_of_itself && !lists_itself {
+        statements.push(Statement::Declare {
+            entity: resource.to_owned(),
+            fields: None,
+        });
+    }
     statements.extend(declarations(list, true));
     Some(statements)
 }
