@@ -492,6 +492,21 @@ impl Draft {
             })
             .map(|e| e.name.clone())
             .collect();
+        // Links as the prompt left them: a link added here does not block a second role.
+        let stated_links: Vec<(String, String)> = self
+            .entities
+            .iter()
+            .flat_map(|e| {
+                e.relations
+                    .iter()
+                    .map(|r| (e.name.clone(), r.target.clone()))
+            })
+            .collect();
+        let linked = |a: &str, b: &str| {
+            stated_links
+                .iter()
+                .any(|(from, to)| (from == a && to == b) || (from == b && to == a))
+        };
         let is_word = |snake: &str, word: &str| {
             snake == word || snake.rsplit('_').next().is_some_and(|last| last == word)
         };
@@ -511,7 +526,7 @@ impl Draft {
                 };
                 match kind {
                     defaults::LinkKind::BelongsTo { role, required } => {
-                        if !stated.contains(child) && !self.linked(child, &target) {
+                        if !stated.contains(child) && !linked(child, &target) {
                             let role = role.map(str::to_owned);
                             self.add_belongs_to(child, &target, role, *required);
                         }

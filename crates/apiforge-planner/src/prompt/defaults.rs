@@ -22,6 +22,9 @@ const DEFAULT_FIELDS: &[(&str, &[&str])] = &[
     ("post", &["title", "body", "published", "published_at?"]),
     ("article", &["title", "body", "published", "published_at?"]),
     ("comment", &["body"]),
+    ("deal", &["title", "amount", "close_date?"]),
+    ("match", &["scheduled_at", "home_score?", "away_score?"]),
+    ("card", &["title", "description?", "due_date?"]),
     ("issue", &["title", "description?", "status"]),
     ("survey", &["title", "description?"]),
     ("response", &["submitted_at", "answers"]),
@@ -349,6 +352,27 @@ pub(super) const DOMAIN_LINKS: &[(&str, LinkKind, &[&str])] = &[
         &["recipe", "dish", "product"],
     ),
     ("player", OPTIONAL, &["team"]),
+    // A match is between two teams: two links to one entity need their own role names.
+    (
+        "match",
+        LinkKind::BelongsTo {
+            role: Some("home_team"),
+            required: true,
+        },
+        &["team"],
+    ),
+    (
+        "match",
+        LinkKind::BelongsTo {
+            role: Some("away_team"),
+            required: true,
+        },
+        &["team"],
+    ),
+    ("job", OWNED, &["company", "employer", "organization"]),
+    ("card", OWNED, &["list", "column", "board"]),
+    ("list", OWNED, &["board"]),
+    ("account", OWNED, &["customer", "user", "member"]),
 ];
 
 /// Whether the table links two kinds of thing (singular snake_case words) either way.
@@ -427,6 +451,8 @@ const DOMAINS: &[(&str, &str)] = &[
     ("tasks", "task"),
     ("task", "task"),
     ("kanban", "task"),
+    ("job board", "job"),
+    ("jobs", "job"),
     ("movies", "movie"),
     ("movie", "movie"),
     ("films", "movie"),

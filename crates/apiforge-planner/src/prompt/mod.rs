@@ -417,6 +417,52 @@ mod tests {
                 "Department: name:string",
             ],
         );
+        check(
+            "Blog: posts, comments, tags",
+            &[
+                "Post: title:string, body:text, published:boolean, published_at:datetime; <-> Tag[]",
+                "Comment: body:text; -> Post",
+                "Tag: name:string",
+            ],
+        );
+        check(
+            "Kanban: boards, lists, cards and users",
+            &[
+                "Board: name:string",
+                "List: name:string; -> Board",
+                "Card: title:string, description:text, due_date:date; -> List",
+                "User: username:string, email:email, full_name:string",
+            ],
+        );
+        check(
+            "Sports league: teams, players, matches",
+            &[
+                "Team: name:string",
+                "Player: name:string, email:email; -> Team?",
+                "Match: scheduled_at:datetime, home_score:integer, away_score:integer; -> Team (home_team); -> Team (away_team)",
+            ],
+        );
+        check(
+            "a job board with jobs, companies and applications",
+            &[
+                "Job: title:string, description:text, salary:decimal; -> Company",
+                "Company: name:string, website:url",
+                "Application: submitted_at:datetime, status:string; -> Job",
+            ],
+        );
+        check(
+            "banking api with users, accounts and transactions",
+            &[
+                "User: username:string, email:email, full_name:string",
+                "Account: name:string, balance:decimal; -> User",
+                "Transaction: amount:decimal, occurred_at:datetime, description:text; -> Account",
+            ],
+        );
+        // A record and its fields, not a domain: "recipe" stands for recipes themselves.
+        check(
+            "recipe: ingredients, tags",
+            &["Recipe: ingredients:string, tags:string"],
+        );
         // Sentences with "with" are not domains, and an order's list fields stay fields.
         for (prompt, entities) in [
             (

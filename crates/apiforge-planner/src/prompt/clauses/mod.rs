@@ -344,7 +344,16 @@ fn read_colon(head: &str, rest: &str, context: &Context<'_>) -> Vec<Statement> {
         statements.extend(declarations(rest, true));
         return statements;
     }
-    if !rest_has_verb && !has_verb(head) && head_words.len() >= 2 && is_resource_list(rest) {
+    // One word names a domain too when it stands for another resource ("Kanban" → tasks),
+    // where "course: code, title" is a record and its fields.
+    let domain_word = head_words.len() == 1
+        && super::defaults::domain_resource(&head_words[0])
+            .is_some_and(|resource| resource != singular(&head_words[0]));
+    if !rest_has_verb
+        && !has_verb(head)
+        && ((head_words.len() >= 2 && is_resource_list(rest))
+            || (domain_word && are_plural_nouns(&text::split_list(rest))))
+    {
         // "School timetable: teachers, classrooms, subjects and lessons": a domain and the
         // things it manages, not a record with fields named like resources.
         let mut statements = title(head);
@@ -583,17 +592,7 @@ fn domain_with_resources(head: &str, list: &str) -> Option<Vec<Statement>> {
     if names_itself && !lists_itself && !parts_of_itself {
         return None;
     }
-    let all_plural_nouns = items.len() >= 2
-        && items.iter().all(|item| {
-            let bare = text::strip_determiners(&item.text);
-            entity_phrase(bare).is_some_and(|phrase| {
-                let last = phrase.rsplit(' ').next().unwrap_or(&phrase);
-                !bare.contains('(')
-                    && text::words(bare).len() == phrase.split(' ').count()
-                    && singular(last) != last
-            })
-        });
-    if !all_plural_nouns {
+    if !are_plural_nouns(&items) {
         return None;
     }
     let mut statements = vec![Statement::Title { domain }];
@@ -605,6 +604,22 @@ fn domain_with_resources(head: &str, list: &str) -> Option<Vec<Statement>> {
     }
     statements.extend(declarations(list, true));
     Some(statements)
+}
+
+/// Whether a list is two or more bare plural nouns ("posts, comments and tags"). Unlike
+/// `is_resource_list` it accepts words that are often fields ("comments"): after a domain
+/// word they can only be its resources.
+fn are_plural_nouns(items: &[text::ListItem]) -> bool {
+    items.len() >= 2
+        && items.iter().all(|item| {
+            let bare = text::strip_determiners(&item.text);
+            entity_phrase(bare).is_some_and(|phrase| {
+                let last = phrase.rsplit(' ').next().unwrap_or(&phrase);
+                !bare.contains('(')
+                    && text::words(bare).len() == phrase.split(' ').count()
+                    && singular(last) != last
+            })
+        })
 }
 
 /// The API's own description: its domain, and resources named after "with", "to manage", ….
