@@ -35,6 +35,7 @@ pub fn test_all() -> anyhow::Result<()> {
     crate::codegen::run(true).context("generated files are stale")?;
     corpus_matches_shared(&root)?;
     step("tests", test_command(&root))?;
+    step("doc tests", cargo(&root, &["test", "--workspace", "--doc", "--quiet"]))?;
     step("corpus eval", {
         let mut command = cargo(
             &root,
@@ -49,7 +50,7 @@ pub fn test_all() -> anyhow::Result<()> {
 }
 
 /// nextest when installed (faster, per-test isolation), `cargo test` otherwise. Doc tests
-/// run separately because nextest does not run them.
+/// are a step of their own because nextest does not run them.
 fn test_command(root: &Path) -> Command {
     let has_nextest = Command::new("cargo")
         .args(["nextest", "--version"])
