@@ -35,7 +35,10 @@ pub fn test_all() -> anyhow::Result<()> {
     crate::codegen::run(true).context("generated files are stale")?;
     corpus_matches_shared(&root)?;
     step("tests", test_command(&root))?;
-    step("doc tests", cargo(&root, &["test", "--workspace", "--doc", "--quiet"]))?;
+    step(
+        "doc tests",
+        cargo(&root, &["test", "--workspace", "--doc", "--quiet"]),
+    )?;
     step("corpus eval", {
         let mut command = cargo(
             &root,
