@@ -482,15 +482,19 @@ impl Draft {
             .iter()
             .map(|e| (e.name.clone(), e.name.to_snake_case()))
             .collect();
-        let stated: Vec<String> = self
+        // Each entity's parents as the prompt stated them (snake_case), before any added here.
+        let stated: Vec<(String, Vec<String>)> = self
             .entities
             .iter()
-            .filter(|e| {
-                e.relations
+            .map(|e| {
+                let parents = e
+                    .relations
                     .iter()
-                    .any(|r| r.kind == RelationKind::BelongsTo)
+                    .filter(|r| r.kind == RelationKind::BelongsTo)
+                    .map(|r| r.target.to_snake_case())
+                    .collect();
+                (e.name.clone(), parents)
             })
-            .map(|e| e.name.clone())
             .collect();
         // Links as the prompt left them: a link added here does not block a second role.
         let stated_links: Vec<(String, String)> = self
@@ -526,14 +530,20 @@ impl Draft {
                 };
                 match kind {
                     defaults::LinkKind::BelongsTo { role, required } => {
-                        if !stated.contains(child) && !linked(child, &target) {
+                        let parents = stated
+                            .iter()
+                            .find(|(name, _)| name == child)
+                            .map(|(_, parents)| parents.as_slice())
+                            .unwrap_or_default();
+                        if link_is_free(word, targets, parents, &is_word) && !linked(child, &target)
+                        {
                             let role = role.map(str::to_owned);
                             self.add_belongs_to(child, &target, role, *required);
                         }
                     }
-                    defaults::LinkKind::ManyToMany => {
+                    defaults::LinkKind::ManyToMany(specs) => {
                         if !self.connected(child, &target) {
-                            self.add_many_to_many(&target, child, Vec::new());
+                            self.add_many_to_many(&target, child, link_fields_of(specs));
                         }
                     }
                     defaults::LinkKind::Through(join) => {
@@ -590,6 +600,54 @@ impl Draft {
             times_of_weekly_slot(&mut entity.fields);
         }
     }
+}
+
+/// Whether the table's link of a `word` entity to one of `targets` may be added to an entity
+/// whose stated parents are `parents` (snake_case): not when a stated parent fills this slot
+/// (a comment's post), nor when one the table does not know might (a comment's author, who
+/// may be the user); a known parent of another slot leaves this one free ("comments belong to
+/// posts" still lets users write them).
+fn link_is_free(
+    word: &str,
+    targets: &[&str],
+    parents: &[String],
+    is_word: &dyn Fn(&str, &str) -> bool,
+) -> bool {
+    parents.iter().all(|parent| {
+        let fills_this = targets.iter().any(|t| is_word(parent, t));
+        let fills_another = defaults::DOMAIN_LINKS.iter().any(|(w, kind, others)| {
+            *w == word
+                && matches!(kind, defaults::LinkKind::BelongsTo { .. })
+                && *others != targets
+                && others.iter().any(|t| is_word(parent, t))
+        });
+        !fills_this && fills_another
+    })
+}
+
+/// Link fields from the table's specs (`?` marks an optional one).
+fn link_fields_of(specs: &[&str]) -> Vec<Field> {
+    specs
+        .iter()
+        .map(|spec| {
+            let (name, optional) = match spec.strip_suffix('?') {
+                Some(name) => (name, true),
+                None => (*spec, false),
+            };
+            let mut field = super::types::typed(name, false);
+            if optional {
+                field.required = false;
+            }
+            field
+        })
+        .collect()
+}
+
+/// Whether a join noun (a loan) joins the resource (a book) to something.
+fn joins(noun: &str, resource: &str) -> bool {
+    JOIN_NOUNS.iter().any(|(join, first, second)| {
+        *join == noun && (first.contains(&resource) || second.contains(&resource))
+    })
 }
 
 /// Whether the domain words are the resource itself ("recipes" → recipe), not a place or
@@ -673,6 +731,35 @@ pub(super) fn manifest(
         // and the one the others attach to, so it comes first.
         let name = entity_name(&phrase);
         if draft.find(&name).is_none() && !(tainted && distrusted(&name)) {
+            draft.push_front(name);
+        }
+    }
+    if let Some(domain) = domain
+        && let Some((resource, stand_ins)) = defaults::main_resource(domain)
+        && let Some(phrase) = entity_phrase(resource)
+    {
+        // "a blog with comments and tags": the post the comments and tags hang off is meant
+        // too, unless it or a stand-in (a blog's articles) is named, or nothing hangs off it.
+        let name = entity_name(&phrase);
+        let snakes: Vec<String> = draft
+            .entities
+            .iter()
+            .map(|e| e.name.to_snake_case())
+            .collect();
+        let plays_role = snakes.iter().zip(&draft.last_words).any(|(snake, last)| {
+            [snake, last]
+                .iter()
+                .any(|w| w.as_str() == resource || stand_ins.contains(&w.as_str()))
+        });
+        let hangs_off = draft
+            .last_words
+            .iter()
+            .any(|word| defaults::usually_linked(word, resource) || joins(word, resource));
+        if draft.find(&name).is_none()
+            && !plays_role
+            && hangs_off
+            && !(tainted && distrusted(&name))
+        {
             draft.push_front(name);
         }
     }

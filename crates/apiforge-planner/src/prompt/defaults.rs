@@ -22,6 +22,7 @@ const DEFAULT_FIELDS: &[(&str, &[&str])] = &[
     ("post", &["title", "body", "published", "published_at?"]),
     ("article", &["title", "body", "published", "published_at?"]),
     ("comment", &["body"]),
+    ("reply", &["body"]),
     ("deal", &["title", "amount", "close_date?"]),
     ("match", &["scheduled_at", "home_score?", "away_score?"]),
     ("card", &["title", "description?", "due_date?"]),
@@ -137,6 +138,10 @@ const DEFAULT_FIELDS: &[(&str, &[&str])] = &[
     ("car", &["make", "model", "year", "license_plate"]),
     ("song", &["title", "duration_seconds", "artist?"]),
     ("album", &["title", "release_year"]),
+    (
+        "photo_album",
+        &["title", "description?", "cover_photo_url?"],
+    ),
     ("playlist", &["name", "description?"]),
     ("question", &["text", "correct_answer?"]),
     ("answer", &["text", "is_correct"]),
@@ -182,8 +187,9 @@ pub(super) enum LinkKind {
         required: bool,
     },
     /// The first word and the target are linked many-to-many; the target declares the link
-    /// (a post has tags, a recipe its ingredients, a student courses).
-    ManyToMany,
+    /// (a post has tags, a recipe its ingredients, a student courses). The fields the link
+    /// usually carries (a recipe's quantity of an ingredient) follow, `?` marking optional ones.
+    ManyToMany(&'static [&'static str]),
     /// A join entity of this name belongs to both (an order's products: order items), so the
     /// link can carry a quantity and the price paid, as the corpus "shop" case models it.
     Through(&'static str),
@@ -283,16 +289,22 @@ pub(super) const DOMAIN_LINKS: &[(&str, LinkKind, &[&str])] = &[
     ),
     ("post", OWNED, &["user", "author", "member"]),
     (
+        "reply",
+        OWNED,
+        &["post", "thread", "topic", "comment", "review", "message"],
+    ),
+    ("reply", OWNED, &["user", "member", "author"]),
+    (
         "tag",
-        LinkKind::ManyToMany,
+        LinkKind::ManyToMany(&[]),
         &[
             "post", "article", "recipe", "task", "issue", "note", "photo", "bookmark", "question",
-            "product", "song", "movie", "book", "event",
+            "product", "song", "movie", "book", "event", "todo",
         ],
     ),
     (
         "label",
-        LinkKind::ManyToMany,
+        LinkKind::ManyToMany(&[]),
         &["issue", "task", "ticket", "card", "email", "note"],
     ),
     (
@@ -302,10 +314,10 @@ pub(super) const DOMAIN_LINKS: &[(&str, LinkKind, &[&str])] = &[
     ),
     (
         "course",
-        LinkKind::ManyToMany,
+        LinkKind::ManyToMany(&[]),
         &["student", "pupil", "learner"],
     ),
-    ("class", LinkKind::ManyToMany, &["student", "pupil"]),
+    ("class", LinkKind::ManyToMany(&[]), &["student", "pupil"]),
     ("lesson", OWNED, &["course", "class", "module"]),
     ("employee", OPTIONAL, &["department", "team"]),
     ("invoice", OWNED, &["customer", "client", "company"]),
@@ -346,9 +358,10 @@ pub(super) const DOMAIN_LINKS: &[(&str, LinkKind, &[&str])] = &[
     ("pet", OWNED, &["owner"]),
     ("room", OWNED, &["hotel", "building"]),
     ("photo", OPTIONAL, &["album", "gallery"]),
+    // A recipe says how much of each ingredient it takes.
     (
         "ingredient",
-        LinkKind::ManyToMany,
+        LinkKind::ManyToMany(&["quantity", "unit?"]),
         &["recipe", "dish", "product"],
     ),
     ("player", OPTIONAL, &["team"]),
@@ -382,6 +395,20 @@ pub(super) fn usually_linked(a: &str, b: &str) -> bool {
     })
 }
 
+/// A qualifying word that picks another resource's defaults for the last word of a name
+/// ("photo album" is a photo album, not a music album with a release year): (qualifier,
+/// last word, the DEFAULT_FIELDS key to use).
+const QUALIFIED_DEFAULTS: &[(&str, &str, &str)] = &[
+    ("photo", "album", "photo_album"),
+    ("picture", "album", "photo_album"),
+    ("wedding", "album", "photo_album"),
+    ("family", "album", "photo_album"),
+    ("travel", "album", "photo_album"),
+    ("baby", "album", "photo_album"),
+    ("music", "album", "album"),
+    ("studio", "album", "album"),
+];
+
 /// Fields for someone or some account with nothing else said.
 const PERSON_FIELDS: &[&str] = &["name", "email"];
 
@@ -392,10 +419,18 @@ const GENERIC_FIELDS: &[&str] = &["name"];
 /// "inventory_item", then "item").
 pub(super) fn fields_for(snake: &str) -> Vec<Field> {
     let person_like = is_person_like(snake);
-    let last = snake.rsplit('_').next().unwrap_or(snake);
+    let mut words = snake.rsplit('_');
+    let last = words.next().unwrap_or(snake);
+    let qualified = words.next().and_then(|qualifier| {
+        QUALIFIED_DEFAULTS
+            .iter()
+            .find(|(q, head, _)| *q == qualifier && *head == last)
+            .map(|(_, _, key)| *key)
+    });
     let specs = DEFAULT_FIELDS
         .iter()
         .find(|(word, _)| *word == snake)
+        .or_else(|| qualified.and_then(|key| DEFAULT_FIELDS.iter().find(|(word, _)| *word == key)))
         .or_else(|| DEFAULT_FIELDS.iter().find(|(word, _)| *word == last))
         .map(|(_, specs)| *specs)
         .unwrap_or(if person_like {
@@ -470,6 +505,7 @@ const DOMAINS: &[(&str, &str)] = &[
     ("surveys", "survey"),
     ("recipe", "recipe"),
     ("cooking", "recipe"),
+    ("cookbook", "recipe"),
     ("fitness", "workout"),
     ("workout", "workout"),
     ("helpdesk", "ticket"),
@@ -498,6 +534,7 @@ const DOMAINS: &[(&str, &str)] = &[
     ("wiki", "page"),
     ("photos", "photo"),
     ("gallery", "photo"),
+    ("music album", "album"),
     ("music", "song"),
     ("podcast", "episode"),
     ("products", "product"),
@@ -512,6 +549,98 @@ const DOMAINS: &[(&str, &str)] = &[
     ("invoice", "invoice"),
     ("inventory item", "inventory item"),
 ];
+
+/// The main resource of a domain that prompts often leave unnamed ("a blog with comments and
+/// tags" still means posts), and the resources that would play its role when named instead
+/// (a blog's articles): (domain word, main resource, stand-ins as snake_case words).
+const MAIN_RESOURCES: &[(&str, &str, &[&str])] = &[
+    ("blog", "post", &["article", "entry", "story"]),
+    ("blogging", "post", &["article", "entry", "story"]),
+    (
+        "shop",
+        "product",
+        &[
+            "item",
+            "good",
+            "menu_item",
+            "dish",
+            "book",
+            "listing",
+            "service",
+            "plan",
+            "article",
+        ],
+    ),
+    (
+        "store",
+        "product",
+        &[
+            "item",
+            "good",
+            "menu_item",
+            "dish",
+            "book",
+            "listing",
+            "service",
+            "plan",
+            "article",
+        ],
+    ),
+    (
+        "webshop",
+        "product",
+        &["item", "good", "book", "listing", "service", "article"],
+    ),
+    (
+        "e-commerce",
+        "product",
+        &["item", "good", "book", "listing", "service", "article"],
+    ),
+    (
+        "ecommerce",
+        "product",
+        &["item", "good", "book", "listing", "service", "article"],
+    ),
+    // A forum's posts may be its threads' only named records: posts then play the thread.
+    (
+        "forum",
+        "thread",
+        &["topic", "post", "discussion", "question"],
+    ),
+    (
+        "library",
+        "book",
+        &[
+            "item", "copy", "title", "media", "medium", "resource", "document",
+        ],
+    ),
+    ("bookstore", "book", &["title", "item"]),
+    ("cookbook", "recipe", &["dish", "meal"]),
+    ("recipe", "recipe", &["dish", "meal"]),
+    ("recipes", "recipe", &["dish", "meal"]),
+    ("podcast", "episode", &["show"]),
+    (
+        "school",
+        "course",
+        &["class", "subject", "lesson", "module", "program"],
+    ),
+    ("todo", "todo", &["task", "item"]),
+    ("to-do", "todo", &["task", "item"]),
+];
+
+/// The main resource a domain implies and its stand-ins ("my blog" → post, or an article).
+pub(super) fn main_resource(domain: &str) -> Option<(&'static str, &'static [&'static str])> {
+    text_words(domain).find_map(|word| {
+        MAIN_RESOURCES
+            .iter()
+            .find(|(domain_word, _, _)| *domain_word == word)
+            .map(|(_, resource, stand_ins)| (*resource, *stand_ins))
+    })
+}
+
+fn text_words(domain: &str) -> impl Iterator<Item = String> + '_ {
+    domain.split_whitespace().map(str::to_lowercase)
+}
 
 /// The resource a vague domain stands for: the first domain word with a known resource.
 pub(super) fn domain_resource(domain: &str) -> Option<&'static str> {
@@ -546,6 +675,34 @@ mod tests {
         assert_eq!(domain_resource("simple blog"), Some("post"));
         assert_eq!(domain_resource("address book"), Some("contact"));
         assert_eq!(domain_resource("quantum widgets"), None);
+    }
+
+    #[test]
+    fn qualifiers_pick_defaults() {
+        check("photo_album", &["title", "description", "cover_photo_url"]);
+        check(
+            "wedding_album",
+            &["title", "description", "cover_photo_url"],
+        );
+        check("music_album", &["title", "release_year"]);
+        check("album", &["title", "release_year"]);
+        check("photo", &["title", "url"]);
+        assert_eq!(domain_resource("music album"), Some("album"));
+    }
+
+    #[test]
+    fn main_resources_of_domains() {
+        assert_eq!(main_resource("my blog").map(|m| m.0), Some("post"));
+        assert_eq!(main_resource("online Shop").map(|m| m.0), Some("product"));
+        assert_eq!(main_resource("recipe site").map(|m| m.0), Some("recipe"));
+        assert_eq!(main_resource("quantum widgets"), None);
+        for (domain, resource, stand_ins) in MAIN_RESOURCES {
+            assert!(!stand_ins.contains(resource), "{domain}: {resource}");
+            assert!(
+                DEFAULT_FIELDS.iter().any(|(word, _)| word == resource),
+                "{resource} has defaults"
+            );
+        }
     }
 
     #[test]

@@ -339,12 +339,14 @@ mod tests {
                 "OrderItem: quantity:integer, unit_price:decimal; -> Order; -> Product",
             ],
         );
-        // Comments' parents are stated: no author is added; posts still get theirs.
+        // Comments' post is stated; their writer is another slot the prompt leaves open, so
+        // the named users write them (this once expected no user link: any stated parent
+        // blocked every usual one).
         check(
             "a blog with posts, comments and users. Comments belong to posts.",
             &[
                 "Post: title:string, body:text, published:boolean, published_at:datetime; -> User",
-                "Comment: body:text; -> Post",
+                "Comment: body:text; -> Post; -> User",
                 "User: username:string, email:email, full_name:string",
             ],
         );
@@ -1015,6 +1017,193 @@ mod tests {
                 "{prompt:?} has fields"
             );
         }
+    }
+
+    #[test]
+    fn domains_imply_their_main_resource() {
+        let post = "Post: title:string, body:text, published:boolean, published_at:datetime";
+        check(
+            "a blog with comments and tags",
+            &[
+                &format!("{post}; <-> Tag[]"),
+                "Comment: body:text; -> Post",
+                "Tag: name:string",
+            ],
+        );
+        check(
+            "an online shop with reviews and categories",
+            &[
+                "Product: name:string, description:text, price:decimal, sku:string, stock_quantity:integer; -> Category?",
+                "Review: rating:integer, comment:text; -> Product",
+                "Category: name:string",
+            ],
+        );
+        check(
+            "a forum with replies and users",
+            &[
+                "Thread: title:string; -> User",
+                "Reply: body:text; -> Thread; -> User",
+                "User: username:string, email:email, full_name:string",
+            ],
+        );
+        check(
+            "a library with members and loans",
+            &[
+                "Book: title:string, isbn:string, publication_year:integer",
+                "Member: name:string, email:email",
+                "Loan: loan_date:date, due_date:date, returned:boolean; -> Book; -> Member",
+            ],
+        );
+        check(
+            "a cookbook with ingredients and ratings",
+            &[
+                "Recipe: name:string, instructions:text, servings:integer; <-> Ingredient[quantity,unit]",
+                "Ingredient: name:string",
+                "Rating: stars:integer; -> Recipe",
+            ],
+        );
+        check(
+            "a podcast with guests and comments",
+            &[
+                "Episode: title:string, published_at:datetime, duration_seconds:integer",
+                "Guest: name:string, email:email",
+                "Comment: body:text; -> Episode",
+            ],
+        );
+        check(
+            "a school with teachers and students",
+            &[
+                "Course: code:string, title:string, credits:integer; -> Teacher?",
+                "Teacher: name:string, email:email",
+                "Student: name:string, email:email; <-> Course[]",
+            ],
+        );
+        check(
+            "a todo app with tags",
+            &[
+                "Todo: title:string, completed:boolean, due_date:date; <-> Tag[]",
+                "Tag: name:string",
+            ],
+        );
+        // Named, or played by another resource: nothing is added.
+        check(
+            "a blog with articles and comments",
+            &[
+                "Article: title:string, body:text, published:boolean, published_at:datetime",
+                "Comment: body:text; -> Article",
+            ],
+        );
+        check(
+            "a forum with posts and users",
+            &[
+                &format!("{post}; -> User"),
+                "User: username:string, email:email, full_name:string",
+            ],
+        );
+        // Nothing would hang off a product: none is invented.
+        check(
+            "a shop with employees and shifts",
+            &[
+                "Employee: first_name:string, last_name:string, email:email, hire_date:date, job_title:string",
+                "Shift: start_time:datetime, end_time:datetime",
+            ],
+        );
+    }
+
+    #[test]
+    fn stated_parents_leave_other_usual_links_open() {
+        let user = "User: username:string, email:email, full_name:string";
+        check(
+            "Comments belong to posts. Users write comments.",
+            &[
+                "Comment: body:text; -> Post; -> User",
+                "Post: title:string, body:text, published:boolean, published_at:datetime; -> User",
+                user,
+            ],
+        );
+        check(
+            "Posts, reviews, products and users. Reviews belong to products.",
+            &[
+                "Post: title:string, body:text, published:boolean, published_at:datetime; -> User",
+                "Review: rating:integer, comment:text; -> Product; -> User",
+                "Product: name:string, description:text, price:decimal, sku:string, stock_quantity:integer",
+                user,
+            ],
+        );
+        // A parent the table does not know may be the writer: no user is guessed.
+        check(
+            "Posts, comments, users and authors. Comments belong to posts and authors.",
+            &[
+                "Post: title:string, body:text, published:boolean, published_at:datetime; -> User",
+                "Comment: body:text; -> Post; -> Author",
+                user,
+                "Author: name:string, email:email",
+            ],
+        );
+    }
+
+    #[test]
+    fn usual_many_to_many_links_carry_their_fields() {
+        check(
+            "a recipe app with recipes and ingredients",
+            &[
+                "Recipe: name:string, instructions:text, servings:integer; <-> Ingredient[quantity,unit]",
+                "Ingredient: name:string",
+            ],
+        );
+        // A stated link keeps the prompt's own fields, or none.
+        check(
+            "Recipes and ingredients are many-to-many. Recipes have a name.",
+            &[
+                "Recipe: name:string; <-> Ingredient[]",
+                "Ingredient: name:string",
+            ],
+        );
+        let manifest = plan_prompt("a recipe app with recipes and ingredients").expect("plans");
+        let link = &manifest.entities[0].relations[0];
+        let unit = link.fields.iter().find(|f| f.name == "unit").expect("unit");
+        assert!(!unit.required, "a pinch of salt has no unit");
+    }
+
+    #[test]
+    fn qualifying_words_pick_the_defaults() {
+        let photo = "title:string, description:text, cover_photo_url:url";
+        check("a photo album api", &[&format!("PhotoAlbum: {photo}")]);
+        check("a wedding album api", &[&format!("WeddingAlbum: {photo}")]);
+        check(
+            "a music album api",
+            &["Album: title:string, release_year:integer"],
+        );
+    }
+
+    #[test]
+    fn friends_are_a_friendship_record() {
+        let friendship = "Friendship: ; -> User (requester); -> User (addressee)";
+        check(
+            "Alice and Bob are friends",
+            &[
+                "User: username:string, email:email, full_name:string",
+                friendship,
+            ],
+        );
+        check(
+            "users can be friends with other users",
+            &[
+                "User: username:string, email:email, full_name:string",
+                friendship,
+            ],
+        );
+        check(
+            "Users have a name. Users can befriend other users.",
+            &["User: name:string", friendship],
+        );
+        check(
+            "Members have a name. Members are friends with each other.",
+            &[
+                "Member: name:string",
+                "Friendship: ; -> Member (requester); -> Member (addressee)",
+            ],
+        );
     }
 
     #[test]

@@ -11,7 +11,7 @@
 
 use std::sync::LazyLock;
 
-use apiforge_manifest::words::singular;
+use apiforge_manifest::words::{entity_name, singular};
 use regex::Regex;
 
 use super::enums::ENUM_HEADS;
@@ -132,6 +132,17 @@ static ENDPOINTS_FOR: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+/// "users can be friends with other users", "members are friends with each other".
+static FRIENDS_WITH: LazyLock<Regex> = LazyLock::new(|| {
+    regex(
+        r"(?i)^(.+?)\s+(?:(?:can|may|could|will)\s+)?(?:(?:be|are|become)\s+friends\s+with|befriend)\s+(?:other|another|fellow)?\s*(.+)$",
+    )
+});
+/// "Alice and Bob are friends": two people named by name are users who are friends.
+static NAMED_FRIENDS: LazyLock<Regex> = LazyLock::new(|| {
+    regex(r"^[A-Z][a-z]+\s+and\s+[A-Z][a-z]+\s+are\s+(?:(?:best|close|good)\s+)?friends$")
+});
+
 static LIKE_WORD: LazyLock<Regex> = LazyLock::new(|| regex(r"(?i)\S+-like\b"));
 static QUOTED_NAME: LazyLock<Regex> = LazyLock::new(|| regex(r#"['"‘“][^'"‘’“”]{1,40}['"’”]\s+"#));
 
@@ -198,6 +209,30 @@ pub(super) fn read(clause: &str, context: &Context<'_>) -> Vec<Statement> {
     drop_redundant_mentions(read_raw(clause, context))
 }
 
+/// Roles of the two ends of a friendship: who asked and who accepted, since a friendship
+/// row links two records of one entity and each end needs its own column.
+const FRIENDSHIP_ROLES: [&str; 2] = ["requester", "addressee"];
+
+/// "users can be friends with other users", "Alice and Bob are friends": a friendship record
+/// joining two records of one entity, like the self links of the verb reader.
+fn friendship(clause: &str) -> Option<Statement> {
+    let statement = |entity: &str| Statement::SelfJoin {
+        join: "friendship".to_owned(),
+        entity: entity.to_owned(),
+        roles: FRIENDSHIP_ROLES.map(str::to_owned),
+    };
+    if NAMED_FRIENDS.is_match(clause) {
+        return Some(statement("user"));
+    }
+    let caps = FRIENDS_WITH.captures(clause)?;
+    let subject = caps.get(1)?.as_str();
+    let object = caps.get(2)?.as_str().trim().to_ascii_lowercase();
+    let subject_name = entity_name(&entity_phrase(subject)?);
+    let same = matches!(object.as_str(), "each other" | "one another" | "others")
+        || entity_phrase(&object).is_some_and(|p| entity_name(&p) == subject_name);
+    same.then(|| statement(subject))
+}
+
 /// Drops a bare mention of an entity that an earlier statement of the clause already names.
 fn drop_redundant_mentions(statements: Vec<Statement>) -> Vec<Statement> {
     let named_elsewhere = |index: usize, entity: &str| {
@@ -241,6 +276,9 @@ fn read_raw(clause: &str, context: &Context<'_>) -> Vec<Statement> {
     }
     if let Some(statements) = flag_sentence(clause) {
         return statements;
+    }
+    if let Some(statement) = friendship(clause) {
+        return vec![statement];
     }
     if let Some(colon) = text::top_level_colon(clause) {
         return read_colon(&clause[..colon], &clause[colon + 1..], context);
@@ -907,6 +945,20 @@ mod tests {
             "Users follow other users",
             &["users", "follow joins users as follower+followed"],
         );
+        check(
+            "users can be friends with other users",
+            &["friendship joins users as requester+addressee"],
+        );
+        check(
+            "Members are friends with each other",
+            &["friendship joins Members as requester+addressee"],
+        );
+        check(
+            "Alice and Bob are friends",
+            &["friendship joins user as requester+addressee"],
+        );
+        assert!(friendship("Users can be friends with pets").is_none());
+        assert!(friendship("Users are friendly").is_none());
         check(
             "employees can mentor other employees",
             &["employees", "mentorship joins employees as mentor+mentee"],
