@@ -1,0 +1,432 @@
+//! The privileged parent: forks, writes the uid/gid maps, enforces the wall-clock timeout,
+//! reads stdout/stderr with a cap, collects the status and the cgroup figures.
+
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::unix::fs::MetadataExt;
+use std::time::{Duration, Instant};
+
+use crate::cgroup::Cgroups;
+use crate::child::{self, ChildFds, RECORD, Stage};
+use crate::plan::Plan;
+use crate::{Captured, Enforcement, ExitStatus, LimitHit, RunResult, SandboxConfig, SandboxError};
+
+/// Runs commands in sandboxes.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Sandbox;
+
+fn pipe() -> Result<(OwnedFd, OwnedFd), SandboxError> {
+    let mut fds = [0; 2];
+    // SAFETY: `fds` is a valid out-array of two ints.
+    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } < 0 {
+        return Err(SandboxError::host(
+            "creating a pipe",
+            std::io::Error::last_os_error(),
+        ));
+    }
+    // SAFETY: pipe2 just returned these two descriptors, owned by nobody else.
+    Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
+}
+
+fn read_some(fd: &OwnedFd, buf: &mut [u8]) -> std::io::Result<usize> {
+    loop {
+        // SAFETY: `buf` is valid for `buf.len()` bytes.
+        let n = unsafe { libc::read(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
+        if n >= 0 {
+            return Ok(n.unsigned_abs());
+        }
+        let err = std::io::Error::last_os_error();
+        if err.kind() != std::io::ErrorKind::Interrupted {
+            return Err(err);
+        }
+    }
+}
+
+fn write_file(path: String, body: &str) -> Result<(), SandboxError> {
+    std::fs::write(&path, body).map_err(|e| SandboxError::host(format!("writing {path}"), e))
+}
+
+/// Kills and reaps process A if the parent returns early.
+struct Reaper {
+    pid: libc::pid_t,
+    reaped: bool,
+}
+
+impl Reaper {
+    fn wait(&mut self) -> i32 {
+        let mut status = 0;
+        // SAFETY: waiting for our own child.
+        while unsafe { libc::waitpid(self.pid, &raw mut status, 0) } < 0
+            && std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted
+        {}
+        self.reaped = true;
+        status
+    }
+}
+
+impl Drop for Reaper {
+    fn drop(&mut self) {
+        if !self.reaped {
+            // SAFETY: `pid` is our unreaped child, so the pid cannot have been reused.
+            unsafe { libc::kill(self.pid, libc::SIGKILL) };
+            self.wait();
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+struct Stream {
+    captured: Captured,
+    cap: usize,
+}
+
+impl Stream {
+    fn push(&mut self, bytes: &[u8]) {
+        self.captured.total_bytes += bytes.len() as u64;
+        let room = self.cap.saturating_sub(self.captured.bytes.len());
+        self.captured
+            .bytes
+            .extend_from_slice(&bytes[..room.min(bytes.len())]);
+        if bytes.len() > room {
+            self.captured.truncated = true;
+        }
+    }
+}
+
+fn check_work_dir(config: &SandboxConfig) -> Result<(), SandboxError> {
+    let bad = |reason: String| SandboxError::WorkDir {
+        path: config.work_dir.clone(),
+        reason,
+        uid: config.host_uid,
+    };
+    let meta = std::fs::metadata(&config.work_dir).map_err(|e| bad(e.to_string()))?;
+    if !meta.is_dir() {
+        return Err(bad("not a directory".to_owned()));
+    }
+    if meta.uid() != config.host_uid {
+        return Err(bad(format!(
+            "owned by uid {}, not {}",
+            meta.uid(),
+            config.host_uid
+        )));
+    }
+    Ok(())
+}
+
+fn hint(stage: Stage, errno: i32) -> &'static str {
+    match (stage, errno) {
+        (Stage::Unshare, _) => "user namespaces must be enabled and allowed for root here",
+        (Stage::Proc, libc::EPERM) => {
+            "mounting /proc in a user namespace needs a fully visible host /proc (no masked paths)"
+        }
+        (Stage::OpenSource, _) => {
+            "a mount source (work dir, read-only mount or system path) is missing"
+        }
+        (Stage::Landlock, _) => "the kernel refused the Landlock ruleset",
+        (Stage::Seccomp, _) => "seccomp filters must be enabled (CONFIG_SECCOMP_FILTER)",
+        _ => "run with a kernel that supports user namespaces, or report this as a bug",
+    }
+}
+
+impl Sandbox {
+    /// Runs `config.command` in a fresh sandbox and waits for it (and everything it started)
+    /// to end or be killed.
+    ///
+    /// # Errors
+    /// [`SandboxError`] when the sandbox cannot be set up; the command's own failure, a
+    /// timeout or a limit is a [`RunResult`].
+    pub fn run(config: &SandboxConfig) -> Result<RunResult, SandboxError> {
+        // SAFETY: geteuid has no preconditions.
+        if unsafe { libc::geteuid() } != 0 {
+            return Err(SandboxError::NotRoot(config.host_uid));
+        }
+        check_work_dir(config)?;
+        let id = crate::id::new_id();
+        let cgroups = Cgroups::create(id.as_str(), config.limits.memory_bytes, config.limits.pids);
+        let plan = Plan::new(config, cgroups.has_pids())?;
+
+        let (out_r, out_w) = pipe()?;
+        let (err_r, err_w) = pipe()?;
+        let (status_r, status_w) = pipe()?;
+        let (error_r, error_w) = pipe()?;
+        let (ready_r, ready_w) = pipe()?;
+        let (go_r, go_w) = pipe()?;
+        let fds = ChildFds {
+            stdout: out_w.as_raw_fd(),
+            stderr: err_w.as_raw_fd(),
+            status: status_w.as_raw_fd(),
+            error: error_w.as_raw_fd(),
+            ready: ready_w.as_raw_fd(),
+            go: go_r.as_raw_fd(),
+        };
+        let mut keep = vec![
+            fds.stdout, fds.stderr, fds.status, fds.error, fds.ready, fds.go,
+        ];
+        keep.sort_unstable();
+        let mut sources = vec![-1; plan.sources.len()];
+
+        let start = Instant::now();
+        // SAFETY: the child only runs `child::stage_a`, which uses async-signal-safe calls on
+        // data prepared above and never returns (it `_exit`s or `execve`s).
+        let pid = unsafe { libc::fork() };
+        if pid < 0 {
+            return Err(SandboxError::host("fork", std::io::Error::last_os_error()));
+        }
+        if pid == 0 {
+            child::stage_a(&plan, &fds, &keep, &mut sources);
+        }
+        let mut reaper = Reaper { pid, reaped: false };
+        drop((out_w, err_w, status_w, error_w, ready_w, go_r));
+
+        let setup = (|| {
+            cgroups
+                .add(pid)
+                .map_err(|e| SandboxError::host("adding the sandbox to its cgroups", e))?;
+            let mut byte = [0u8; 1];
+            if read_some(&ready_r, &mut byte).unwrap_or(0) != 1 {
+                return Ok(false);
+            }
+            write_file(format!("/proc/{pid}/setgroups"), "deny")?;
+            write_file(
+                format!("/proc/{pid}/uid_map"),
+                &format!("0 {} 1\n", config.host_uid),
+            )?;
+            write_file(
+                format!("/proc/{pid}/gid_map"),
+                &format!("0 {} 1\n", config.host_gid),
+            )?;
+            // SAFETY: writing one byte from a valid buffer.
+            let n = unsafe { libc::write(go_w.as_raw_fd(), b"g".as_ptr().cast(), 1) };
+            Ok(n == 1)
+        })();
+        drop(go_w);
+        let started = setup?;
+
+        let mut out = Stream {
+            cap: config.limits.output_bytes,
+            ..Stream::default()
+        };
+        let mut err = Stream {
+            cap: config.limits.output_bytes,
+            ..Stream::default()
+        };
+        let mut records = Vec::new();
+        let mut timed_out = false;
+        let deadline = start + config.limits.timeout;
+        if started {
+            let mut open = [Some(out_r), Some(err_r), Some(status_r)];
+            let mut buf = vec![0u8; 64 * 1024];
+            let mut init_pid = None;
+            loop {
+                let mut polls: Vec<libc::pollfd> = Vec::with_capacity(3);
+                let mut which = Vec::with_capacity(3);
+                for (i, fd) in open.iter().enumerate() {
+                    if let Some(fd) = fd {
+                        polls.push(libc::pollfd {
+                            fd: fd.as_raw_fd(),
+                            events: libc::POLLIN,
+                            revents: 0,
+                        });
+                        which.push(i);
+                    }
+                }
+                if polls.is_empty() {
+                    break;
+                }
+                let timeout = if timed_out {
+                    -1
+                } else {
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    i32::try_from(left.as_millis().saturating_add(1)).unwrap_or(i32::MAX)
+                };
+                // SAFETY: `polls` is a valid array of `polls.len()` pollfds.
+                let n =
+                    unsafe { libc::poll(polls.as_mut_ptr(), polls.len() as libc::nfds_t, timeout) };
+                if n < 0 {
+                    let e = std::io::Error::last_os_error();
+                    if e.kind() == std::io::ErrorKind::Interrupted {
+                        continue;
+                    }
+                    return Err(SandboxError::host("poll", e));
+                }
+                if n == 0 || (!timed_out && Instant::now() >= deadline) {
+                    timed_out = true;
+                    // Killing pid 1 kills its whole namespace; before it exists, kill A (B
+                    // then dies of its parent-death signal).
+                    let target = init_pid.unwrap_or(pid);
+                    // SAFETY: B is alive until A reaps it and A is our unreaped child.
+                    unsafe { libc::kill(target, libc::SIGKILL) };
+                    continue;
+                }
+                for (p, &i) in polls.iter().zip(&which) {
+                    if p.revents == 0 {
+                        continue;
+                    }
+                    let Some(fd) = &open[i] else { continue };
+                    let got = read_some(fd, &mut buf).unwrap_or(0);
+                    if got == 0 {
+                        open[i] = None;
+                        continue;
+                    }
+                    match i {
+                        0 => out.push(&buf[..got]),
+                        1 => err.push(&buf[..got]),
+                        _ => {
+                            records.extend_from_slice(&buf[..got]);
+                            if init_pid.is_none() {
+                                init_pid = records.chunks_exact(RECORD).find_map(|r| {
+                                    (tag(r) == child::TAG_INIT_PID).then(|| field_i32(r))
+                                });
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        reaper.wait();
+        let wall_time = start.elapsed();
+
+        let mut error = Vec::new();
+        let mut buf = [0u8; 64];
+        while let Ok(n @ 1..) = read_some(&error_r, &mut buf) {
+            error.extend_from_slice(&buf[..n]);
+        }
+        if let Some(rec) = error.get(..8) {
+            let stage_code = u32::from_le_bytes([rec[0], rec[1], rec[2], rec[3]]);
+            let errno = i32::from_le_bytes([rec[4], rec[5], rec[6], rec[7]]);
+            let source = std::io::Error::from_raw_os_error(errno);
+            let stage = Stage::from_u32(stage_code).unwrap_or(Stage::Exec);
+            return Err(match stage {
+                Stage::Unshare | Stage::SetId => SandboxError::Namespaces(source),
+                Stage::Exec => SandboxError::Exec {
+                    command: config.command.clone(),
+                    source,
+                },
+                _ => SandboxError::Setup {
+                    stage: stage.name(),
+                    source,
+                    hint: hint(stage, errno),
+                },
+            });
+        }
+        if !started {
+            return Err(SandboxError::Setup {
+                stage: "start",
+                source: std::io::Error::other("the sandbox ended before it was set up"),
+                hint: "run with a kernel that supports user namespaces",
+            });
+        }
+
+        let mut status = ExitStatus::Killed;
+        let mut rusage_cpu = Duration::ZERO;
+        let mut max_rss = None;
+        let mut landlock_full = None;
+        for r in records.chunks_exact(RECORD) {
+            match tag(r) {
+                child::TAG_STATUS => {
+                    let raw = field_i32(r);
+                    status = if libc::WIFEXITED(raw) {
+                        ExitStatus::Code(libc::WEXITSTATUS(raw))
+                    } else if libc::WIFSIGNALED(raw) {
+                        ExitStatus::Signal(libc::WTERMSIG(raw))
+                    } else {
+                        ExitStatus::Killed
+                    };
+                    let micros = field_i64(r, 8).saturating_add(field_i64(r, 16));
+                    rusage_cpu = Duration::from_micros(micros.unsigned_abs());
+                    max_rss = Some(field_i64(r, 24).unsigned_abs() * 1024);
+                }
+                child::TAG_LANDLOCK => {
+                    landlock_full = match field_i32(r) {
+                        2 => Some(true),
+                        1 => Some(false),
+                        _ => None,
+                    };
+                }
+                _ => {}
+            }
+        }
+        let report = cgroups.report();
+        let cpu_time = report.cpu_time.unwrap_or(rusage_cpu);
+        let mut limits_hit = Vec::new();
+        if timed_out {
+            limits_hit.push(LimitHit::Timeout);
+        }
+        if report.oom_killed || (report.memory_limit_hit && !status.success()) {
+            limits_hit.push(LimitHit::Memory);
+        }
+        if report.pids_limit_hit {
+            limits_hit.push(LimitHit::Pids);
+        }
+        let cpu_limit = Duration::from_secs(config.limits.cpu_seconds);
+        if status == ExitStatus::Signal(libc::SIGXCPU)
+            || (status == ExitStatus::Signal(libc::SIGKILL) && rusage_cpu >= cpu_limit)
+        {
+            limits_hit.push(LimitHit::CpuTime);
+        }
+        if status == ExitStatus::Signal(libc::SIGXFSZ) {
+            limits_hit.push(LimitHit::FileSize);
+        }
+        if out.captured.truncated || err.captured.truncated {
+            limits_hit.push(LimitHit::Output);
+        }
+        Ok(RunResult {
+            id,
+            status,
+            limits_hit,
+            wall_time,
+            cpu_time,
+            peak_memory_bytes: report.peak_memory.or(max_rss),
+            stdout: out.captured,
+            stderr: err.captured,
+            enforcement: Enforcement {
+                memory_cgroup: cgroups.has_memory(),
+                pids_cgroup: cgroups.has_pids(),
+                landlock_full,
+            },
+        })
+    }
+}
+
+fn tag(r: &[u8]) -> u32 {
+    u32::from_le_bytes([r[0], r[1], r[2], r[3]])
+}
+
+fn field_i32(r: &[u8]) -> i32 {
+    i32::from_le_bytes([r[4], r[5], r[6], r[7]])
+}
+
+fn field_i64(r: &[u8], at: usize) -> i64 {
+    let mut b = [0u8; 8];
+    b.copy_from_slice(&r[at..at + 8]);
+    i64::from_le_bytes(b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn streams_keep_the_cap_and_count_the_rest() {
+        let mut s = Stream {
+            cap: 4,
+            ..Stream::default()
+        };
+        s.push(b"ab");
+        s.push(b"cdef");
+        s.push(b"gh");
+        assert_eq!(s.captured.bytes, b"abcd");
+        assert_eq!(s.captured.total_bytes, 8);
+        assert!(s.captured.truncated);
+    }
+
+    #[test]
+    fn records_round_trip() {
+        let r = child::record(child::TAG_STATUS, -7, 1, -2, 3);
+        assert_eq!(tag(&r), child::TAG_STATUS);
+        assert_eq!(field_i32(&r), -7);
+        assert_eq!(
+            (field_i64(&r, 8), field_i64(&r, 16), field_i64(&r, 24)),
+            (1, -2, 3)
+        );
+    }
+}
