@@ -15,6 +15,7 @@
 
 mod cgroup;
 mod child;
+pub mod collect;
 mod config;
 mod error;
 mod id;
