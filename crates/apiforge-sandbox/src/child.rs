@@ -568,7 +568,7 @@ fn landlock() -> Result<u32, landlock::RulesetError> {
         .handle_access(all)?
         .create()?
         .add_rules(path_beneath_rules(["/"], read))?
-        .add_rules(path_beneath_rules(["/app", "/tmp"], all))?
+        .add_rules(path_beneath_rules(["/app", "/tmp", "/dev/shm"], all))?
         .add_rules(path_beneath_rules(
             ["/dev", "/proc"],
             read | AccessFs::WriteFile,

@@ -31,6 +31,10 @@ const ETC_BINDS: &[&str] = &[
 /// Device nodes bound individually into the read-only /dev.
 const DEVICES: &[&str] = &["null", "zero", "random", "urandom", "tty"];
 
+/// Size and inodes of the private `/dev/shm` tmpfs.
+pub(crate) const SHM_BYTES: u64 = 16 << 20;
+pub(crate) const SHM_INODES: u64 = 256;
+
 const PASSWD: &[u8] = b"root:x:0:0:sandbox:/app:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n";
 const GROUP: &[u8] = b"root:x:0:\nnogroup:x:65534:\n";
 const HOSTS: &[u8] = b"127.0.0.1\tlocalhost sandbox\n::1\tlocalhost ip6-localhost ip6-loopback\n";
@@ -327,6 +331,13 @@ impl Plan {
                 )?;
             }
         }
+        // POSIX shared memory and semaphores (python's multiprocessing) need a writable
+        // /dev/shm; its own small tmpfs keeps it inside the sandbox's quota.
+        self.steps.push(Step::Dir(staged("/dev/shm")?));
+        self.steps.push(Step::Tmpfs {
+            target: staged("/dev/shm")?,
+            data: cstring(format!("mode=1777,size={SHM_BYTES},nr_inodes={SHM_INODES}"))?,
+        });
         for (link, target) in [
             ("fd", "/proc/self/fd"),
             ("stdin", "/proc/self/fd/0"),
