@@ -90,6 +90,16 @@ pub(crate) fn programs() -> Result<Vec<BpfProgram>, SandboxError> {
         .collect::<Result<Vec<_>, _>>()
         .map_err(err)?;
     rules.insert(libc::SYS_clone, clone_rules);
+    // Pushing bytes into a terminal's input queue would run them as the terminal's reader.
+    let ioctl_rules = [libc::TIOCSTI, libc::TIOCLINUX]
+        .iter()
+        .map(|&request| {
+            SeccompCondition::new(1, SeccompCmpArgLen::Dword, SeccompCmpOp::Eq, request)
+                .and_then(|c| SeccompRule::new(vec![c]))
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(err)?;
+    rules.insert(libc::SYS_ioctl, ioctl_rules);
     let deny = SeccompFilter::new(
         rules,
         SeccompAction::Allow,
