@@ -6,6 +6,8 @@ use std::time::{Duration, Instant};
 
 use apiforge_sandbox::{ExitStatus, LimitHit, RunResult, Sandbox, SandboxConfig, SandboxError};
 
+mod battery;
+
 const PYTHON: &str = "/usr/bin/python3";
 
 /// A work directory owned by the sandbox's host uid.
