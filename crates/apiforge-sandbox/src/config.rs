@@ -25,6 +25,8 @@ pub struct SandboxConfig {
     pub host_uid: u32,
     /// Host gid the sandbox's gid 0 is mapped to (default 65534, `nogroup`).
     pub host_gid: u32,
+    /// The project the run belongs to, recorded in the audit log only (default none).
+    pub project: Option<String>,
 }
 
 /// Resource limits of one run. The network is always loopback-only.
@@ -86,6 +88,7 @@ impl SandboxConfig {
             limits: Limits::default(),
             host_uid: NOBODY,
             host_gid: NOBODY,
+            project: None,
         }
     }
 }

@@ -13,6 +13,7 @@
     reason = "fork, namespaces, mounts, capabilities and seccomp are raw system calls; every block has a SAFETY comment"
 )]
 
+mod audit;
 mod cgroup;
 mod child;
 pub mod collect;
@@ -24,6 +25,10 @@ mod result;
 mod run;
 mod seccomp;
 
+pub use audit::{
+    AUDIT_FILE, AuditError, AuditExit, AuditFilter, AuditLog, AuditRecord, DEFAULT_RETENTION,
+    format_rfc3339, limit_name, parse_rfc3339,
+};
 pub use config::{DEFAULT_PATH, Limits, NOBODY, SandboxConfig};
 pub use error::SandboxError;
 pub use result::{Captured, Enforcement, ExitStatus, LimitHit, RunResult, SandboxId};

@@ -20,6 +20,12 @@ impl Cli {
             Command::Plan(_) => false,
             Command::Spec(spec) => spec.json,
             Command::Eval(eval) => eval.json,
+            Command::Sandbox(SandboxArgs {
+                command: SandboxCommand::Run(run),
+            }) => run.json,
+            Command::Sandbox(SandboxArgs {
+                command: SandboxCommand::Audit(audit),
+            }) => audit.json,
         }
     }
 }
@@ -32,6 +38,8 @@ pub enum Command {
     Spec(SpecArgs),
     /// Score the planner against a corpus file (recall and precision per prompt).
     Eval(EvalArgs),
+    /// Run a command in an isolated, limited sandbox, or read the sandbox audit log.
+    Sandbox(SandboxArgs),
 }
 
 /// Where the API description comes from: exactly one of a prompt, a CSV file or a manifest.
@@ -50,7 +58,7 @@ pub struct InputArgs {
     #[arg(long, value_enum, default_value_t = PlannerKind::Builtin)]
     pub planner: PlannerKind,
     /// Never contact a network service (the built-in planner never does).
-    #[arg(long, env = crate::input::ENV_OFFLINE)]
+    #[arg(long, env = crate::settings::ENV_OFFLINE)]
     pub offline: bool,
 }
 
@@ -94,6 +102,64 @@ pub struct EvalArgs {
     #[arg(value_name = "CORPUS.jsonl")]
     pub corpus: PathBuf,
     /// Print one JSON result object instead of the table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SandboxArgs {
+    #[command(subcommand)]
+    pub command: SandboxCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SandboxCommand {
+    /// Run CMD in a fresh sandbox (no network but loopback, no host secrets) on a private
+    /// copy of the work directory; changed and new files are copied back. Exits with the
+    /// command's code (128 + signal when killed).
+    Run(SandboxRunArgs),
+    /// Print the audit log of sandbox runs (kept for 30 days).
+    Audit(SandboxAuditArgs),
+}
+
+// Numbers are taken as text and checked in `commands::sandbox`, so a bad value is reported
+// in one line with exit 2 like every other bad input, not as clap's multi-line usage error.
+#[derive(Debug, Args)]
+pub struct SandboxRunArgs {
+    /// The work directory, seen as `/app` inside (default: the current directory).
+    #[arg(long, value_name = "D")]
+    pub dir: Option<PathBuf>,
+    /// Also mount this host path read-only, at the same path or at `HOST:INSIDE`.
+    #[arg(long = "ro", value_name = "PATH")]
+    pub ro: Vec<String>,
+    /// Wall-clock limit in seconds (default 30); the whole process tree is killed.
+    #[arg(long, value_name = "S", allow_negative_numbers = true)]
+    pub timeout: Option<String>,
+    /// Memory limit of the whole process tree in MB (default 512).
+    #[arg(long, value_name = "MB", allow_negative_numbers = true)]
+    pub memory: Option<String>,
+    /// Processes and threads limit (default 256).
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub pids: Option<String>,
+    /// Print one JSON result object (with the captured output) instead of passing the
+    /// command's output through.
+    #[arg(long)]
+    pub json: bool,
+    /// The command and its arguments, after `--`.
+    #[arg(last = true, value_name = "CMD ARGS")]
+    pub command: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SandboxAuditArgs {
+    /// Only the run with this sandbox id.
+    #[arg(long, value_name = "ID")]
+    pub id: Option<String>,
+    /// Only runs that ended since T: RFC 3339 (`2026-11-23T10:00:00Z`), a date
+    /// (`2026-11-23`) or an age (`90s`, `30m`, `2h`, `7d`).
+    #[arg(long, value_name = "T")]
+    pub since: Option<String>,
+    /// Print one JSON object with the records.
     #[arg(long)]
     pub json: bool,
 }

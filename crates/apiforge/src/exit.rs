@@ -1,12 +1,15 @@
 //! The one place that turns an outcome into an exit code and an error line.
 //!
 //! 0 success; 1 the work ran and failed (e.g. the generated contract is invalid); 2 bad input
-//! or environment, with a one-line reason on stderr.
+//! or environment, with a one-line reason on stderr. `sandbox run` exits with the sandboxed
+//! command's own code (128 + signal when it was killed), so there 2 is ambiguous by nature:
+//! a set-up failure is told apart by its `error:` line (or `"ok": false` with `--json`).
 
 use std::process::ExitCode;
 
 use apiforge_manifest::ManifestError;
 use apiforge_planner::PlanError;
+use apiforge_sandbox::{AuditError, ExitStatus, SandboxError};
 
 /// An error caused by what the user gave us (arguments, files, environment): exit 2.
 #[derive(Debug, thiserror::Error)]
@@ -21,7 +24,13 @@ pub struct Failed(pub String);
 /// Exit code for an error, from the first classified cause in its chain.
 pub fn code_for(error: &anyhow::Error) -> u8 {
     for cause in error.chain() {
-        if cause.is::<BadInput>() || cause.is::<PlanError>() || cause.is::<ManifestError>() {
+        if cause.is::<BadInput>()
+            || cause.is::<PlanError>()
+            || cause.is::<ManifestError>()
+            // The sandbox could not be set up, or its run could not be audited: environment.
+            || cause.is::<SandboxError>()
+            || cause.is::<AuditError>()
+        {
             return 2;
         }
         if cause.is::<Failed>() {
@@ -29,6 +38,18 @@ pub fn code_for(error: &anyhow::Error) -> u8 {
         }
     }
     1
+}
+
+/// The exit code of a sandboxed command: its own code, or 128 + the signal that killed it as
+/// shells report it.
+pub fn status_code(status: ExitStatus) -> u8 {
+    let code = match status {
+        ExitStatus::Code(code) => code,
+        ExitStatus::Signal(signal) => 128 + signal,
+        // Killed at the timeout: by SIGKILL, 9 on every Linux architecture.
+        ExitStatus::Killed => 128 + 9,
+    };
+    u8::try_from(code & 0xff).unwrap_or(1)
 }
 
 /// Prints the error (one line, or one JSON object with `--json`) and returns its exit code.
@@ -67,5 +88,16 @@ mod tests {
         );
         check(anyhow::Error::new(Failed("tests failed".into())), 1);
         check(anyhow::anyhow!("unexpected"), 1);
+        check(
+            anyhow::Error::new(SandboxError::NotRoot(65534)).context("sandbox"),
+            2,
+        );
+    }
+
+    #[test]
+    fn command_status() {
+        assert_eq!(status_code(ExitStatus::Code(7)), 7);
+        assert_eq!(status_code(ExitStatus::Signal(15)), 143);
+        assert_eq!(status_code(ExitStatus::Killed), 137);
     }
 }

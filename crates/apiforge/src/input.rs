@@ -10,9 +10,6 @@ use apiforge_manifest::{Manifest, ValidManifest};
 use crate::cli::{InputArgs, PlannerKind};
 use crate::exit::BadInput;
 
-/// `APIFORGE_OFFLINE`: never contact a network service.
-pub const ENV_OFFLINE: &str = "APIFORGE_OFFLINE";
-
 /// Largest CSV or manifest file read, in bytes: far beyond any real schema, small enough
 /// that a wrong path to a disk image fails fast.
 const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;

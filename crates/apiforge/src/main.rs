@@ -6,6 +6,7 @@ mod commands;
 mod exit;
 mod input;
 mod output;
+mod settings;
 
 use std::process::ExitCode;
 

@@ -20,3 +20,16 @@ pub fn eprint_line(text: &str) {
     let mut stderr = std::io::stderr().lock();
     let _ = writeln!(stderr, "{text}");
 }
+
+/// Writes bytes as-is on stdout (a sandboxed command's output, not necessarily UTF-8).
+pub fn write_stdout(bytes: &[u8]) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(bytes);
+    let _ = stdout.flush();
+}
+
+/// Writes bytes as-is on stderr.
+pub fn write_stderr(bytes: &[u8]) {
+    let mut stderr = std::io::stderr().lock();
+    let _ = stderr.write_all(bytes);
+}

@@ -2,6 +2,7 @@
 
 mod eval;
 mod plan;
+mod sandbox;
 mod spec;
 
 use std::process::ExitCode;
@@ -14,5 +15,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Plan(args) => plan::run(&args),
         Command::Spec(args) => spec::run(&args),
         Command::Eval(args) => eval::run(&args),
+        Command::Sandbox(args) => sandbox::run(args),
     }
 }

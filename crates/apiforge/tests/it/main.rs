@@ -2,6 +2,7 @@
 
 mod errors;
 mod plan;
+mod sandbox;
 mod spec;
 
 use std::path::{Path, PathBuf};

@@ -1,0 +1,123 @@
+//! Every environment variable the binary reads, named once, and the places derived from them.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::exit::BadInput;
+
+/// `APIFORGE_OFFLINE`: never contact a network service.
+pub const ENV_OFFLINE: &str = "APIFORGE_OFFLINE";
+/// `APIFORGE_DATA_DIR`: where the forge keeps its data (audit log, later the database).
+pub const ENV_DATA_DIR: &str = "APIFORGE_DATA_DIR";
+/// `XDG_DATA_HOME`: the data directory's parent when `APIFORGE_DATA_DIR` is unset.
+pub const ENV_XDG_DATA_HOME: &str = "XDG_DATA_HOME";
+/// `HOME`: the last resort, `~/.local/share/apiforge`.
+pub const ENV_HOME: &str = "HOME";
+/// `APIFORGE_AUDIT_RETENTION_DAYS`: how long sandbox audit lines are kept (default 30).
+pub const ENV_AUDIT_RETENTION_DAYS: &str = "APIFORGE_AUDIT_RETENTION_DAYS";
+
+/// The data directory: `APIFORGE_DATA_DIR`, else `$XDG_DATA_HOME/apiforge`, else
+/// `~/.local/share/apiforge` (DESIGN.md).
+pub fn data_dir() -> Result<PathBuf, BadInput> {
+    data_dir_from(|name| std::env::var_os(name))
+}
+
+/// Where the sandbox audit log lives.
+pub fn audit_dir() -> Result<PathBuf, BadInput> {
+    Ok(data_dir()?.join("audit"))
+}
+
+/// How long audit lines are kept.
+pub fn audit_retention() -> Result<Duration, BadInput> {
+    retention_from(std::env::var_os(ENV_AUDIT_RETENTION_DAYS))
+}
+
+fn data_dir_from(get: impl Fn(&str) -> Option<OsString>) -> Result<PathBuf, BadInput> {
+    // Empty values count as unset, as shells leave them; a relative XDG_DATA_HOME is
+    // invalid per the XDG spec and ignored.
+    let set = |name: &str| get(name).filter(|v| !v.is_empty()).map(PathBuf::from);
+    if let Some(dir) = set(ENV_DATA_DIR) {
+        return Ok(dir);
+    }
+    if let Some(dir) = set(ENV_XDG_DATA_HOME).filter(|d| d.is_absolute()) {
+        return Ok(dir.join("apiforge"));
+    }
+    match set(ENV_HOME) {
+        Some(home) => Ok(home.join(".local/share/apiforge")),
+        None => Err(BadInput(format!(
+            "cannot find the data directory: neither {ENV_DATA_DIR}, {ENV_XDG_DATA_HOME} nor {ENV_HOME} is set; set {ENV_DATA_DIR}"
+        ))),
+    }
+}
+
+fn retention_from(value: Option<OsString>) -> Result<Duration, BadInput> {
+    let Some(value) = value.filter(|v| !v.is_empty()) else {
+        return Ok(apiforge_sandbox::DEFAULT_RETENTION);
+    };
+    value
+        .to_str()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .filter(|days| (1..=36_500).contains(days))
+        .map(|days| Duration::from_secs(days * 86_400))
+        .ok_or_else(|| {
+            BadInput(format!(
+                "{ENV_AUDIT_RETENTION_DAYS}={value:?} is not a number of days between 1 and 36500"
+            ))
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resolve(vars: &[(&str, &str)]) -> Result<PathBuf, BadInput> {
+        data_dir_from(|name| {
+            vars.iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| OsString::from(v))
+        })
+    }
+
+    #[test]
+    fn data_dir_precedence() {
+        let all = [
+            (ENV_DATA_DIR, "/data"),
+            (ENV_XDG_DATA_HOME, "/xdg"),
+            (ENV_HOME, "/home/u"),
+        ];
+        assert_eq!(resolve(&all).ok(), Some(PathBuf::from("/data")));
+        assert_eq!(
+            resolve(&all[1..]).ok(),
+            Some(PathBuf::from("/xdg/apiforge"))
+        );
+        assert_eq!(
+            resolve(&all[2..]).ok(),
+            Some(PathBuf::from("/home/u/.local/share/apiforge"))
+        );
+        assert_eq!(
+            resolve(&[
+                (ENV_DATA_DIR, ""),
+                (ENV_XDG_DATA_HOME, "rel"),
+                (ENV_HOME, "/h")
+            ])
+            .ok(),
+            Some(PathBuf::from("/h/.local/share/apiforge"))
+        );
+        assert!(resolve(&[]).is_err());
+    }
+
+    #[test]
+    fn retention() {
+        assert_eq!(
+            retention_from(None).ok(),
+            Some(apiforge_sandbox::DEFAULT_RETENTION)
+        );
+        assert_eq!(
+            retention_from(Some("7".into())).ok(),
+            Some(Duration::from_secs(7 * 86_400))
+        );
+        assert!(retention_from(Some("0".into())).is_err());
+        assert!(retention_from(Some("week".into())).is_err());
+    }
+}
