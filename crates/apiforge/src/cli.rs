@@ -26,6 +26,9 @@ impl Cli {
             Command::Sandbox(SandboxArgs {
                 command: SandboxCommand::Audit(audit),
             }) => audit.json,
+            Command::Bench(BenchArgs {
+                command: BenchCommand::Sandbox(bench),
+            }) => bench.json,
         }
     }
 }
@@ -40,6 +43,8 @@ pub enum Command {
     Eval(EvalArgs),
     /// Run a command in an isolated, limited sandbox, or read the sandbox audit log.
     Sandbox(SandboxArgs),
+    /// Measure the forge's own performance (the sandbox's start-to-exit time).
+    Bench(BenchArgs),
 }
 
 /// Where the API description comes from: exactly one of a prompt, a CSV file or a manifest.
@@ -160,6 +165,30 @@ pub struct SandboxAuditArgs {
     #[arg(long, value_name = "T")]
     pub since: Option<String>,
     /// Print one JSON object with the records.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    #[command(subcommand)]
+    pub command: BenchCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Start-to-exit time of `/bin/true` and `python3 -c pass` in the sandbox, median and
+    /// P95, side by side with bubblewrap (same namespaces and mounts) when it is installed.
+    Sandbox(BenchSandboxArgs),
+}
+
+// Like `sandbox run`, the number is taken as text and checked in `commands::bench`.
+#[derive(Debug, Args)]
+pub struct BenchSandboxArgs {
+    /// Timed runs per command and per sandbox (default 200).
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub runs: Option<String>,
+    /// Print one JSON result object instead of the table.
     #[arg(long)]
     pub json: bool,
 }

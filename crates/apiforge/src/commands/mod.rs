@@ -1,5 +1,6 @@
 //! One module per subcommand; each returns the exit code of a run that completed.
 
+mod bench;
 mod eval;
 mod plan;
 mod sandbox;
@@ -16,5 +17,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Spec(args) => spec::run(&args),
         Command::Eval(args) => eval::run(&args),
         Command::Sandbox(args) => sandbox::run(args),
+        Command::Bench(args) => bench::run(&args),
     }
 }

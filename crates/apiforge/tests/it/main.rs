@@ -1,5 +1,6 @@
 //! End-to-end tests of the `apiforge` binary: real processes, real files, real exit codes.
 
+mod bench;
 mod errors;
 mod plan;
 mod sandbox;
