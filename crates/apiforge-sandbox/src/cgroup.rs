@@ -4,6 +4,7 @@
 
 use std::fs;
 use std::io;
+use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -74,15 +75,22 @@ impl Cgroups {
         self.pids.is_some()
     }
 
-    /// Moves `pid` (and so everything it forks later) into every controller.
-    pub(crate) fn add(&self, pid: i32) -> io::Result<()> {
-        for dir in [&self.memory, &self.pids, &self.cpuacct]
-            .into_iter()
-            .flatten()
-        {
-            fs::write(dir.join("cgroup.procs"), pid.to_string())?;
-        }
-        Ok(())
+    /// Opens the `tasks` file of every controller for writing, in the order memory, pids,
+    /// cpuacct (`None` for a controller left out). The sandbox's first process writes `0` to
+    /// each to move itself in (see `child::stage_a`); the files are opened here, by root, so
+    /// the write is allowed whatever the child has dropped.
+    pub(crate) fn open_tasks(&self) -> io::Result<[Option<OwnedFd>; 3]> {
+        let open = |dir: &Option<PathBuf>| {
+            dir.as_ref()
+                .map(|dir| {
+                    fs::OpenOptions::new()
+                        .write(true)
+                        .open(dir.join("tasks"))
+                        .map(OwnedFd::from)
+                })
+                .transpose()
+        };
+        Ok([open(&self.memory)?, open(&self.pids)?, open(&self.cpuacct)?])
     }
 
     pub(crate) fn report(&self) -> CgroupReport {

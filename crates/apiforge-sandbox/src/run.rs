@@ -122,6 +122,7 @@ fn hint(stage: Stage, errno: i32) -> &'static str {
             "a mount source (work dir, read-only mount or system path) is missing"
         }
         (Stage::Landlock, _) => "the kernel refused the Landlock ruleset",
+        (Stage::Cgroup, _) => "the sandbox's cgroup v1 directories must be writable by root",
         (Stage::Seccomp, _) => "seccomp filters must be enabled (CONFIG_SECCOMP_FILTER)",
         _ => "run with a kernel that supports user namespaces, or report this as a bug",
     }
@@ -150,6 +151,10 @@ impl Sandbox {
         let (error_r, error_w) = pipe()?;
         let (ready_r, ready_w) = pipe()?;
         let (go_r, go_w) = pipe()?;
+        let tasks = cgroups
+            .open_tasks()
+            .map_err(|e| SandboxError::host("opening the sandbox's cgroups", e))?;
+        let task_fd = |i: usize| tasks[i].as_ref().map_or(-1, AsRawFd::as_raw_fd);
         let fds = ChildFds {
             stdout: out_w.as_raw_fd(),
             stderr: err_w.as_raw_fd(),
@@ -157,10 +162,12 @@ impl Sandbox {
             error: error_w.as_raw_fd(),
             ready: ready_w.as_raw_fd(),
             go: go_r.as_raw_fd(),
+            cgroup_tasks: [task_fd(0), task_fd(1), task_fd(2)],
         };
         let mut keep = vec![
             fds.stdout, fds.stderr, fds.status, fds.error, fds.ready, fds.go,
         ];
+        keep.extend(fds.cgroup_tasks.iter().filter(|fd| **fd >= 0));
         keep.sort_unstable();
         let mut sources = vec![-1; plan.sources.len()];
 
@@ -175,12 +182,9 @@ impl Sandbox {
             child::stage_a(&plan, &fds, &keep, &mut sources);
         }
         let mut reaper = Reaper { pid, reaped: false };
-        drop((out_w, err_w, status_w, error_w, ready_w, go_r));
+        drop((out_w, err_w, status_w, error_w, ready_w, go_r, tasks));
 
         let setup = (|| {
-            cgroups
-                .add(pid)
-                .map_err(|e| SandboxError::host("adding the sandbox to its cgroups", e))?;
             let mut byte = [0u8; 1];
             if read_some(&ready_r, &mut byte).unwrap_or(0) != 1 {
                 return Ok(false);

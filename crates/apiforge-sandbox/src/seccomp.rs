@@ -1,6 +1,8 @@
-//! The seccomp deny-list, compiled to BPF before forking so the child only installs it.
+//! The seccomp deny-list, compiled to BPF once per process (before the first fork) so each
+//! run only copies it and the child only installs it.
 
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
 use seccompiler::{
     BpfProgram, SeccompAction, SeccompCmpArgLen, SeccompCmpOp, SeccompCondition, SeccompFilter,
@@ -68,10 +70,23 @@ pub fn denied_syscalls() -> impl Iterator<Item = &'static str> {
     DENIED.iter().map(|(name, _)| *name)
 }
 
+/// The compiled programs (or why they did not compile), built on first use: the rules are
+/// fixed, so every run installs the same BPF.
+static PROGRAMS: LazyLock<Result<Vec<BpfProgram>, String>> = LazyLock::new(|| {
+    compile().map_err(|e| match e {
+        SandboxError::Seccomp(message) => message,
+        other => other.to_string(),
+    })
+});
+
 /// Two programs: the deny-list returning `EPERM` (including namespace-creating `clone`), and
 /// `clone3` returning `ENOSYS` (its flags live in memory, out of BPF's reach; libc then falls
 /// back to `clone`, which the first program checks).
 pub(crate) fn programs() -> Result<Vec<BpfProgram>, SandboxError> {
+    PROGRAMS.clone().map_err(SandboxError::Seccomp)
+}
+
+fn compile() -> Result<Vec<BpfProgram>, SandboxError> {
     let err = |e: seccompiler::BackendError| SandboxError::Seccomp(e.to_string());
     let mut rules: BTreeMap<i64, Vec<SeccompRule>> =
         DENIED.iter().map(|&(_, nr)| (nr, Vec::new())).collect();
@@ -129,6 +144,8 @@ mod tests {
         let programs = programs().expect("the fixed rules compile");
         assert_eq!(programs.len(), 2);
         assert!(programs.iter().all(|p| !p.is_empty()));
+        // The cached copy is exactly what compiling gives.
+        assert_eq!(programs, compile().expect("the fixed rules compile"));
     }
 
     #[test]
