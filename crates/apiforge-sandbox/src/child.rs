@@ -17,11 +17,30 @@ use std::ffi::CStr;
 
 use crate::plan::{Plan, Step};
 
-/// Set-up stages, reported with an errno when they fail.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[repr(u32)]
-pub(crate) enum Stage {
-    Setgroups = 1,
+/// Declares the set-up stages once: the enum (numbered from 1, as reported over the pipe with
+/// an errno) and the table that decodes a number back to its stage.
+macro_rules! stages {
+    ($first:ident, $($rest:ident),+ $(,)?) => {
+        /// Set-up stages, reported with an errno when they fail.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        #[repr(u32)]
+        pub(crate) enum Stage {
+            $first = 1,
+            $($rest),+
+        }
+
+        impl Stage {
+            const ALL: &'static [Stage] = &[Stage::$first, $(Stage::$rest),+];
+
+            pub(crate) fn from_u32(v: u32) -> Option<Self> {
+                Self::ALL.iter().copied().find(|s| *s as u32 == v)
+            }
+        }
+    };
+}
+
+stages!(
+    Setgroups,
     Unshare,
     OpenSource,
     WaitMaps,
@@ -50,45 +69,9 @@ pub(crate) enum Stage {
     Chdir,
     Exec,
     Cgroup,
-}
+);
 
 impl Stage {
-    pub(crate) fn from_u32(v: u32) -> Option<Self> {
-        use Stage::*;
-        const ALL: [Stage; 29] = [
-            Setgroups,
-            Unshare,
-            OpenSource,
-            WaitMaps,
-            SetId,
-            ForkInit,
-            MountPrivate,
-            MountRoot,
-            Mkdir,
-            WriteFile,
-            Symlink,
-            Bind,
-            Tmpfs,
-            Proc,
-            Remount,
-            Hostname,
-            Loopback,
-            PivotRoot,
-            RemountRoot,
-            ForkCommand,
-            Stdio,
-            Rlimit,
-            NoNewPrivs,
-            Landlock,
-            Capabilities,
-            Seccomp,
-            Chdir,
-            Exec,
-            Cgroup,
-        ];
-        ALL.into_iter().find(|s| *s as u32 == v)
-    }
-
     pub(crate) fn name(self) -> &'static str {
         match self {
             Self::Setgroups => "setgroups",
