@@ -293,32 +293,51 @@ fn with_example(mut schema: Map<String, Value>, example: Option<Value>) -> Value
     Value::Object(schema)
 }
 
-fn entity_schemas(api: &Api<'_>, entity: &EntityShape<'_>, schemas: &mut Map<String, Value>) {
+/// The data fields, then the foreign keys, of an entity as schema properties for `purpose`
+/// (the same order in the record, create and update schemas).
+fn entity_properties(
+    api: &Api<'_>,
+    entity: &EntityShape<'_>,
+    purpose: Purpose,
+) -> Map<String, Value> {
     let plural = entity.entity.plural.as_str();
+    let fields = entity
+        .data_fields()
+        .map(|field| (field.name.clone(), field_schema(field, purpose, plural)));
+    let foreign_keys = entity
+        .foreign_keys
+        .iter()
+        .map(|fk| (fk.name.clone(), foreign_key_schema(api, fk, purpose)));
+    fields.chain(foreign_keys).collect()
+}
+
+/// Names of the data fields `field_required` selects, then of the required foreign keys.
+fn required_names<'a>(
+    entity: &'a EntityShape<'_>,
+    field_required: impl Fn(&Field) -> bool + 'a,
+) -> impl Iterator<Item = Value> + 'a {
+    let fields = entity
+        .data_fields()
+        .filter(move |field| field_required(field))
+        .map(|field| json!(field.name));
+    let foreign_keys = entity
+        .foreign_keys
+        .iter()
+        .filter(|fk| fk.required)
+        .map(|fk| json!(fk.name));
+    fields.chain(foreign_keys)
+}
+
+fn entity_schemas(api: &Api<'_>, entity: &EntityShape<'_>, schemas: &mut Map<String, Value>) {
     let names = &entity.schemas;
 
     // The record as returned.
     let mut properties = Map::new();
-    let mut required = vec![json!("id")];
     properties.insert("id".into(), id_property(entity));
-    for field in entity.data_fields() {
-        properties.insert(
-            field.name.clone(),
-            field_schema(field, Purpose::Response, plural),
-        );
-        if field.required {
-            required.push(json!(field.name));
-        }
-    }
-    for fk in &entity.foreign_keys {
-        properties.insert(
-            fk.name.clone(),
-            foreign_key_schema(api, fk, Purpose::Response),
-        );
-        if fk.required {
-            required.push(json!(fk.name));
-        }
-    }
+    properties.extend(entity_properties(api, entity, Purpose::Response));
+    let required: Vec<Value> = std::iter::once(json!("id"))
+        .chain(required_names(entity, |field| field.required))
+        .collect();
     let description = match &entity.entity.description {
         Some(text) if !text.trim().is_empty() => sentence(text.trim()),
         _ => format!("{} record.", capitalized(&entity.a_words)),
@@ -332,30 +351,17 @@ fn entity_schemas(api: &Api<'_>, entity: &EntityShape<'_>, schemas: &mut Map<Str
     schemas.insert(names.main.clone(), with_example(main, record.clone()));
 
     // The create body (also the full-replace body of PUT).
+    let client_key = !entity.key.server_assigned();
     let mut properties = Map::new();
-    let mut required = Vec::new();
-    if !entity.key.server_assigned() {
+    if client_key {
         properties.insert("id".into(), id_property(entity));
-        required.push(json!("id"));
     }
-    for field in entity.data_fields() {
-        properties.insert(
-            field.name.clone(),
-            field_schema(field, Purpose::Create, plural),
-        );
-        if create_required(field) {
-            required.push(json!(field.name));
-        }
-    }
-    for fk in &entity.foreign_keys {
-        properties.insert(
-            fk.name.clone(),
-            foreign_key_schema(api, fk, Purpose::Create),
-        );
-        if fk.required {
-            required.push(json!(fk.name));
-        }
-    }
+    properties.extend(entity_properties(api, entity, Purpose::Create));
+    let required: Vec<Value> = client_key
+        .then(|| json!("id"))
+        .into_iter()
+        .chain(required_names(entity, create_required))
+        .collect();
     let mut create = Map::new();
     create.insert("type".into(), json!("object"));
     create.insert(
@@ -377,30 +383,19 @@ fn entity_schemas(api: &Api<'_>, entity: &EntityShape<'_>, schemas: &mut Map<Str
     );
 
     // The partial update (PATCH): every property optional, at least one present.
-    let mut properties = Map::new();
-    let mut update_example = None;
-    for field in entity.data_fields() {
-        properties.insert(
-            field.name.clone(),
-            field_schema(field, Purpose::Update, plural),
-        );
-        if update_example.is_none()
-            && let Some(value) = field_example(field, &entity.entity.name)
-        {
-            update_example = Some(json!({ field.name.clone(): value }));
-        }
-    }
-    for fk in &entity.foreign_keys {
-        properties.insert(
-            fk.name.clone(),
-            foreign_key_schema(api, fk, Purpose::Update),
-        );
-        if update_example.is_none()
-            && let Some(value) = foreign_key_example(api, fk)
-        {
-            update_example = Some(json!({ fk.name.clone(): value }));
-        }
-    }
+    let properties = entity_properties(api, entity, Purpose::Update);
+    // The example changes one field: the first that has an example value.
+    let update_example = entity
+        .data_fields()
+        .find_map(|field| {
+            field_example(field, &entity.entity.name)
+                .map(|value| json!({ field.name.clone(): value }))
+        })
+        .or_else(|| {
+            entity.foreign_keys.iter().find_map(|fk| {
+                foreign_key_example(api, fk).map(|value| json!({ fk.name.clone(): value }))
+            })
+        });
     let mut update = Map::new();
     update.insert("type".into(), json!("object"));
     update.insert(
