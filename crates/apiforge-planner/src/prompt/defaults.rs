@@ -550,57 +550,33 @@ const DOMAINS: &[(&str, &str)] = &[
     ("inventory item", "inventory item"),
 ];
 
+/// What can stand in for a shop's products: a shop may sell dishes, books, services or plans.
+const SHOP_STAND_INS: &[&str] = &[
+    "item",
+    "good",
+    "menu_item",
+    "dish",
+    "book",
+    "listing",
+    "service",
+    "plan",
+    "article",
+];
+
+/// What can stand in for an online shop's products (no restaurant words).
+const ONLINE_SHOP_STAND_INS: &[&str] = &["item", "good", "book", "listing", "service", "article"];
+
 /// The main resource of a domain that prompts often leave unnamed ("a blog with comments and
 /// tags" still means posts), and the resources that would play its role when named instead
 /// (a blog's articles): (domain word, main resource, stand-ins as snake_case words).
 const MAIN_RESOURCES: &[(&str, &str, &[&str])] = &[
     ("blog", "post", &["article", "entry", "story"]),
     ("blogging", "post", &["article", "entry", "story"]),
-    (
-        "shop",
-        "product",
-        &[
-            "item",
-            "good",
-            "menu_item",
-            "dish",
-            "book",
-            "listing",
-            "service",
-            "plan",
-            "article",
-        ],
-    ),
-    (
-        "store",
-        "product",
-        &[
-            "item",
-            "good",
-            "menu_item",
-            "dish",
-            "book",
-            "listing",
-            "service",
-            "plan",
-            "article",
-        ],
-    ),
-    (
-        "webshop",
-        "product",
-        &["item", "good", "book", "listing", "service", "article"],
-    ),
-    (
-        "e-commerce",
-        "product",
-        &["item", "good", "book", "listing", "service", "article"],
-    ),
-    (
-        "ecommerce",
-        "product",
-        &["item", "good", "book", "listing", "service", "article"],
-    ),
+    ("shop", "product", SHOP_STAND_INS),
+    ("store", "product", SHOP_STAND_INS),
+    ("webshop", "product", ONLINE_SHOP_STAND_INS),
+    ("e-commerce", "product", ONLINE_SHOP_STAND_INS),
+    ("ecommerce", "product", ONLINE_SHOP_STAND_INS),
     // A forum's posts may be its threads' only named records: posts then play the thread.
     (
         "forum",
