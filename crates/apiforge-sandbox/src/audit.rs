@@ -1,10 +1,11 @@
-//! The audit log (US-07): one JSON line per finished run in `<dir>/audit.jsonl`, appended
-//! under an exclusive lock, with lines older than the retention dropped on write.
+//! The audit log (US-07): one JSON line per run in `<dir>/audit.jsonl`, appended under an
+//! exclusive lock, with lines older than the retention dropped on write.
 //!
-//! The caller appends (see [`AuditLog::append`]) rather than [`crate::Sandbox::run`] writing
-//! it: the run stays free of file I/O it cannot report as a [`crate::SandboxError`], and the
-//! server will store the same [`AuditRecord`]s in its database instead of a file. The
-//! directory is passed in; this crate never reads the environment.
+//! The runner records every run itself, set-up failures included, into the
+//! [`AuditSink`] the caller puts in [`crate::SandboxConfig::audit`]: no caller can forget a
+//! record, and a failure before the command started still gets its sandbox id. [`AuditLog`]
+//! is the file sink; the server will implement the trait over its database. The directory
+//! is passed in; this crate never reads the environment.
 
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
@@ -14,7 +15,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
-use crate::{ExitStatus, LimitHit, RunResult, SandboxConfig};
+use crate::{ExitStatus, LimitHit, RunResult, SandboxConfig, SandboxId};
 
 /// Name of the log file inside the audit directory.
 pub const AUDIT_FILE: &str = "audit.jsonl";
@@ -52,6 +53,8 @@ pub enum AuditExit {
     Signal(i32),
     /// The sandbox was killed before the status was known (timeout).
     Killed,
+    /// The sandbox could not be set up; the command never ran (see the record's `error`).
+    SetupFailed,
 }
 
 impl From<ExitStatus> for AuditExit {
@@ -82,7 +85,7 @@ pub struct AuditRecord {
     pub end: String,
     /// How the command ended.
     pub exit: AuditExit,
-    /// Limits reached (`timeout`, `memory`, `pids`, `cpu_time`, `file_size`, `output`).
+    /// Limits reached (`timeout`, `memory`, `pids`, `cpu_time`, `file_size`, `output`, `disk`).
     pub limits_hit: Vec<String>,
     /// Bytes the command wrote to stdout (including any discarded beyond the cap).
     pub stdout_bytes: u64,
@@ -94,6 +97,43 @@ pub struct AuditRecord {
     pub cpu_ms: u64,
     /// Peak memory of the tree in bytes, when known.
     pub peak_memory_bytes: Option<u64>,
+    /// Why the sandbox could not be set up (only with [`AuditExit::SetupFailed`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// Where the runner records runs: the file [`AuditLog`] here, the database in the server.
+pub trait AuditSink: std::fmt::Debug + Send + Sync {
+    /// Fails when a record could not be written now, before anything runs: a run that
+    /// cannot be audited must not happen.
+    ///
+    /// # Errors
+    /// [`AuditError`] naming what is not writable.
+    fn check(&self) -> Result<(), AuditError>;
+
+    /// Stores one record.
+    ///
+    /// # Errors
+    /// [`AuditError`] when it could not be stored.
+    fn record(&self, record: &AuditRecord) -> Result<(), AuditError>;
+}
+
+impl AuditSink for AuditLog {
+    fn check(&self) -> Result<(), AuditError> {
+        self.create_dir()?;
+        let path = self.path();
+        OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(&path)
+            .map(drop)
+            .map_err(|e| self.io("opening", &path, e))
+    }
+
+    fn record(&self, record: &AuditRecord) -> Result<(), AuditError> {
+        self.append(record)
+    }
 }
 
 /// The name of a limit as logged and printed.
@@ -105,6 +145,7 @@ pub fn limit_name(limit: LimitHit) -> &'static str {
         LimitHit::CpuTime => "cpu_time",
         LimitHit::FileSize => "file_size",
         LimitHit::Output => "output",
+        LimitHit::Disk => "disk",
     }
 }
 
@@ -135,6 +176,42 @@ impl AuditRecord {
             wall_ms: millis(result.wall_time),
             cpu_ms: millis(result.cpu_time),
             peak_memory_bytes: result.peak_memory_bytes,
+            error: None,
+        }
+    }
+
+    /// The record of a run of `config` whose set-up failed with `error` between `started`
+    /// and `ended`: the command never ran.
+    pub fn failed(
+        config: &SandboxConfig,
+        id: &SandboxId,
+        error: &crate::SandboxError,
+        started: SystemTime,
+        ended: SystemTime,
+    ) -> Self {
+        Self {
+            sandbox_id: id.to_string(),
+            project: config.project.clone(),
+            command: config.command.clone(),
+            args: config.args.clone(),
+            start: format_rfc3339(started),
+            end: format_rfc3339(ended),
+            exit: AuditExit::SetupFailed,
+            limits_hit: Vec::new(),
+            stdout_bytes: 0,
+            stderr_bytes: 0,
+            wall_ms: millis(ended.duration_since(started).unwrap_or_default()),
+            cpu_ms: 0,
+            peak_memory_bytes: None,
+            // One line: the hint after the first line is for people, not the log.
+            error: Some(
+                error
+                    .to_string()
+                    .lines()
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned(),
+            ),
         }
     }
 
@@ -210,11 +287,7 @@ impl AuditLog {
     pub fn append_at(&self, record: &AuditRecord, now: SystemTime) -> Result<(), AuditError> {
         let mut line = serde_json::to_string(record)?;
         line.push('\n');
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(&self.dir)
-            .map_err(|e| self.io("creating the directory", &self.dir, e))?;
+        self.create_dir()?;
         // Writers hold this lock across the retention rewrite and the append: without it an
         // append to the old file during the rename would be lost.
         let lock_path = self.dir.join(LOCK_FILE);
@@ -331,6 +404,14 @@ impl AuditLog {
         File::open(&self.dir)
             .and_then(|d| d.sync_all())
             .map_err(|e| self.io("syncing", &self.dir, e))
+    }
+
+    fn create_dir(&self) -> Result<(), AuditError> {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&self.dir)
+            .map_err(|e| self.io("creating the directory", &self.dir, e))
     }
 
     fn io(&self, what: &'static str, path: &Path, source: std::io::Error) -> AuditError {
@@ -510,6 +591,7 @@ mod tests {
             wall_ms: 1,
             cpu_ms: 0,
             peak_memory_bytes: None,
+            error: None,
         }
     }
 

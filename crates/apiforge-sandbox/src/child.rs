@@ -69,6 +69,7 @@ stages!(
     Chdir,
     Exec,
     Cgroup,
+    Attach,
 );
 
 impl Stage {
@@ -103,6 +104,7 @@ impl Stage {
             Self::Chdir => "chdir /app",
             Self::Exec => "execve",
             Self::Cgroup => "join the cgroups",
+            Self::Attach => "attach the work directory at /app",
         }
     }
 }
@@ -120,9 +122,12 @@ pub(crate) struct ChildFds {
     pub ready: i32,
     /// The parent writes one byte once the maps are written.
     pub go: i32,
-    /// The `tasks` files of the run's cgroups (memory, pids, cpuacct; -1 when absent), opened
-    /// by the parent. A writes `0` to each to move itself in before it forks anything.
+    /// The files that move a task into the run's cgroups, opened by the parent (-1 when
+    /// absent): v1's `tasks` of memory, pids and cpuacct, or v2's one `cgroup.procs` in slot
+    /// 0. A writes `0` to each to move itself in before it forks anything.
     pub cgroup_tasks: [i32; 3],
+    /// The detached work-directory tmpfs (see [`crate::workspace`]), attached at `/app` by B.
+    pub workspace: i32,
 }
 
 pub(crate) const TAG_INIT_PID: u32 = 1;
@@ -404,6 +409,20 @@ fn stage_b(plan: &Plan, fds: &ChildFds, sources: &[i32]) -> ! {
                         fds,
                         Stage::Bind,
                         mount(src, target, c"", libc::MS_BIND | libc::MS_REC, None),
+                    );
+                }
+                Step::Attach(target) => {
+                    check(
+                        fds,
+                        Stage::Attach,
+                        libc::syscall(
+                            libc::SYS_move_mount,
+                            fds.workspace,
+                            c"".as_ptr(),
+                            libc::AT_FDCWD,
+                            target.as_ptr(),
+                            libc::MOVE_MOUNT_F_EMPTY_PATH,
+                        ) as libc::c_int,
                     );
                 }
                 Step::Tmpfs { target, data } => {
@@ -705,6 +724,6 @@ mod tests {
             assert_eq!(stage as u32, v);
         }
         assert_eq!(Stage::from_u32(0), None);
-        assert_eq!(Stage::from_u32(30), None);
+        assert_eq!(Stage::from_u32(31), None);
     }
 }

@@ -2,7 +2,10 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
+
+use crate::AuditSink;
 
 /// One run of one command inside a fresh sandbox.
 #[derive(Debug, Clone)]
@@ -12,9 +15,14 @@ pub struct SandboxConfig {
     pub command: String,
     /// Arguments after the program name.
     pub args: Vec<String>,
-    /// Host directory mounted read-write at `/app` (the current directory inside). It must be
-    /// owned by [`SandboxConfig::host_uid`] so the sandbox can write to it.
+    /// Host directory whose contents the sandbox sees at `/app` (the current directory
+    /// inside): copied into a private tmpfs of [`Limits::work_bytes`] before the run and, when
+    /// [`SandboxConfig::copy_back`] is set, new and changed files copied back after it. The
+    /// host directory itself is never mounted, chowned or written during the run.
     pub work_dir: PathBuf,
+    /// Copy new and changed regular files back into [`SandboxConfig::work_dir`] after the run
+    /// (default true).
+    pub copy_back: bool,
     /// Extra read-only mounts: host path → absolute sandbox path (prepared runtimes).
     pub ro_mounts: Vec<(PathBuf, PathBuf)>,
     /// The whole environment of the command: nothing is inherited from the host.
@@ -27,6 +35,9 @@ pub struct SandboxConfig {
     pub host_gid: u32,
     /// The project the run belongs to, recorded in the audit log only (default none).
     pub project: Option<String>,
+    /// Where every run, set-up failures included, is recorded (default none). When set, a
+    /// run that cannot be recorded does not start.
+    pub audit: Option<Arc<dyn AuditSink>>,
 }
 
 /// Resource limits of one run. The network is always loopback-only.
@@ -51,6 +62,10 @@ pub struct Limits {
     pub tmp_bytes: u64,
     /// Inodes of the private `/tmp` tmpfs.
     pub tmp_inodes: u64,
+    /// Size of the work-directory tmpfs at `/app`, in bytes (its copied-in contents count).
+    pub work_bytes: u64,
+    /// Inodes of the work-directory tmpfs.
+    pub work_inodes: u64,
 }
 
 impl Default for Limits {
@@ -65,6 +80,8 @@ impl Default for Limits {
             output_bytes: 1 << 20,
             tmp_bytes: 64 << 20,
             tmp_inodes: 16_384,
+            work_bytes: 256 << 20,
+            work_inodes: 65_536,
         }
     }
 }
@@ -83,12 +100,14 @@ impl SandboxConfig {
             command: command.into(),
             args: args.into_iter().map(Into::into).collect(),
             work_dir: work_dir.into(),
+            copy_back: true,
             ro_mounts: Vec::new(),
             env,
             limits: Limits::default(),
             host_uid: NOBODY,
             host_gid: NOBODY,
             project: None,
+            audit: None,
         }
     }
 }

@@ -8,18 +8,27 @@ pub enum SandboxError {
     /// The caller's configuration cannot work.
     #[error("invalid sandbox configuration: {0}")]
     Config(String),
-    /// The work directory is missing or not writable by the sandbox's host uid.
+    /// The work directory cannot be read or copied into the sandbox.
     #[error(
-        "work directory {path} is not usable by the sandbox: {reason}\nhint: create it and `chown {uid}:{uid}` it"
+        "work directory {path} cannot be copied into the sandbox: {reason}\nhint: give a readable directory"
     )]
     WorkDir {
         /// The directory.
         path: PathBuf,
         /// What is wrong.
         reason: String,
-        /// The host uid the sandbox runs as.
-        uid: u32,
     },
+    /// The work directory is larger than the sandbox's work-directory quota.
+    #[error(
+        "work directory {path} does not fit the sandbox's work-directory quota\nhint: remove build output from it or raise the limit (`apiforge sandbox run --disk MB`, `Limits::work_bytes`)"
+    )]
+    WorkDirFull {
+        /// The directory.
+        path: PathBuf,
+    },
+    /// The run could not be recorded in the audit log, so it was not started.
+    #[error(transparent)]
+    Audit(#[from] crate::AuditError),
     /// Only root can map the sandbox to another host uid and manage cgroups.
     #[error(
         "the sandbox must be started by root (it maps the sandbox to host uid {0} and manages cgroups)\nhint: run the forge as root or inside a container where it is root"

@@ -51,6 +51,8 @@ pub(crate) enum Step {
     Symlink { target: CString, link: CString },
     /// Bind-mount the source opened as `sources[source]` (recursively) on `target`.
     Bind { source: usize, target: CString },
+    /// Attach the detached work-directory tmpfs here (`move_mount`).
+    Attach(CString),
     /// Mount a tmpfs with these options.
     Tmpfs { target: CString, data: CString },
     /// Mount a fresh proc.
@@ -183,7 +185,8 @@ impl Plan {
         plan.envp_ptrs = pointers(&plan.envp);
         plan.system_dirs()?;
         plan.etc()?;
-        plan.bind_dir(&config.work_dir, "/app", libc::MS_NOSUID | libc::MS_NODEV)?;
+        plan.steps.push(Step::Dir(staged("/app")?));
+        plan.steps.push(Step::Attach(staged("/app")?));
         plan.steps.push(Step::Dir(staged("/tmp")?));
         plan.steps.push(Step::Tmpfs {
             target: staged("/tmp")?,

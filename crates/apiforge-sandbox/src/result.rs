@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use crate::CopiedBack;
+
 /// A unique id of one run: a UUIDv7-shaped string (time-ordered, random, never reused in
 /// one process).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -53,6 +55,8 @@ pub enum LimitHit {
     FileSize,
     /// stdout or stderr was longer than the cap and was truncated.
     Output,
+    /// The work directory's size or inode quota was used up.
+    Disk,
 }
 
 /// Captured bytes of one stream.
@@ -105,6 +109,11 @@ pub struct RunResult {
     pub stderr: Captured,
     /// Which protections were in force.
     pub enforcement: Enforcement,
+    /// What was copied back into the work directory (empty without
+    /// [`crate::SandboxConfig::copy_back`]).
+    pub copied_back: CopiedBack,
+    /// The run was ended by [`crate::Channel::stop`].
+    pub stopped: bool,
 }
 
 impl RunResult {

@@ -146,6 +146,10 @@ pub struct SandboxRunArgs {
     /// Processes and threads limit (default 256).
     #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub pids: Option<String>,
+    /// Size of the private copy of the work directory in MB (default 256); writing more
+    /// fails with "no space left" inside.
+    #[arg(long, value_name = "MB", allow_negative_numbers = true)]
+    pub disk: Option<String>,
     /// Print one JSON result object (with the captured output) instead of passing the
     /// command's output through.
     #[arg(long)]

@@ -75,8 +75,17 @@ fn errno_of(r: std::io::Result<Vec<u8>>) -> Option<i32> {
     r.err().and_then(|e| e.raw_os_error())
 }
 
+/// The copy back's reason for an entry it left in the sandbox.
+fn skipped<'a>(r: &'a RunResult, path: &str) -> Option<&'a str> {
+    r.copied_back
+        .skipped
+        .iter()
+        .find(|(p, _)| p == path)
+        .map(|(_, why)| *why)
+}
+
 #[test]
-fn symlinks_left_in_app_are_not_followed_by_collection() {
+fn symlinks_left_in_app_never_reach_the_host() {
     let host = Host::new();
     let dir = work_dir();
     let script = format!(
@@ -87,11 +96,18 @@ fn symlinks_left_in_app_are_not_followed_by_collection() {
     );
     let r = run(&config(dir.path(), "/bin/sh", &["-c", &script]));
     assert_eq!(r.stdout.text(), "done\n", "stderr: {}", r.stderr.text());
+    for link in ["passwd", "db", "data", "sub/inner"] {
+        assert_eq!(
+            skipped(&r, link),
+            Some("symbolic links are not copied back"),
+            "{link}"
+        );
+    }
+    assert_eq!(r.copied_back.copied, ["sub/real"]);
     let collect = |p: &str| collect_file(dir.path(), Path::new(p), 1 << 20);
-    assert_eq!(errno_of(collect("passwd")), Some(libc::ELOOP));
-    assert_eq!(errno_of(collect("db")), Some(libc::ELOOP));
-    assert_eq!(errno_of(collect("data/forge.db")), Some(libc::ENOTDIR));
-    assert_eq!(errno_of(collect("sub/inner/forge.db")), Some(libc::ENOTDIR));
+    for gone in ["passwd", "db", "data/forge.db", "sub/inner/forge.db"] {
+        assert_eq!(errno_of(collect(gone)), Some(libc::ENOENT), "{gone}");
+    }
     assert_eq!(collect("sub/real").expect("a plain result"), b"result\n");
     assert_eq!(
         collect_file(dir.path(), Path::new("sub/../db"), 1 << 20)
@@ -115,10 +131,19 @@ fn hard_links_and_special_files_are_not_collected() {
         ],
     ));
     assert_eq!(r.stdout.text(), "done\n", "stderr: {}", r.stderr.text());
+    // A FIFO would block a naive reader forever; it stays in the sandbox.
+    assert_eq!(skipped(&r, "fifo"), Some("not a regular file or directory"));
+    // Hard links inside the tmpfs can only join files of the tmpfs: each comes back as a
+    // separate plain copy.
+    assert_eq!(r.copied_back.copied, ["one", "two"]);
     let collect = |p: &str| collect_file(dir.path(), Path::new(p), 1 << 20);
+    assert_eq!(collect("one").expect("one copy"), b"x\n");
+    assert_eq!(errno_of(collect("fifo")), Some(libc::ENOENT));
+    // On the host, collection itself refuses hard links, FIFOs and oversized files.
+    std::fs::hard_link(dir.path().join("one"), dir.path().join("three")).expect("link");
     assert_eq!(errno_of(collect("one")), Some(libc::EMLINK));
-    // A FIFO would block a naive reader forever; it is refused before being opened.
-    assert_eq!(errno_of(collect("fifo")), Some(libc::EINVAL));
+    nix_mkfifo(&dir.path().join("pipe"));
+    assert_eq!(errno_of(collect("pipe")), Some(libc::EINVAL));
     std::fs::write(dir.path().join("big"), vec![b'x'; 4096]).expect("write");
     assert_eq!(
         collect_file(dir.path(), Path::new("big"), 4095)
@@ -127,6 +152,14 @@ fn hard_links_and_special_files_are_not_collected() {
         std::io::ErrorKind::InvalidInput
     );
     host.unaffected();
+}
+
+fn nix_mkfifo(path: &Path) {
+    let status = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .expect("mkfifo runs");
+    assert!(status.success());
 }
 
 #[test]
@@ -450,6 +483,152 @@ try:\n  while True: f.write(b'x' * 65536)\nexcept OSError as e: print(e.errno)",
         .expect("written")
         .len();
     assert_eq!(size, 1 << 20);
+    host.unaffected();
+}
+
+#[test]
+fn app_disk_fill_hits_the_work_quota_not_the_host_disk() {
+    let host = Host::new();
+    let dir = work_dir();
+    let mut c = config(
+        dir.path(),
+        PYTHON,
+        &[
+            "-c",
+            "import os\nn = 0\ntry:\n  while True:\n    with open(f'/app/f{n}', 'wb') as f: f.write(b'x' * (1 << 20))\n    n += 1\nexcept OSError as e: print(e.errno, n)",
+        ],
+    );
+    c.limits.work_bytes = 8 << 20;
+    let r = run(&c);
+    // ENOSPC on the ninth file of 1 MiB: the tmpfs is full, the host disk never saw them.
+    assert_eq!(r.stdout.text(), "28 8\n", "stderr: {}", r.stderr.text());
+    assert!(r.hit(LimitHit::Disk), "{:?}", r.limits_hit);
+    host.unaffected();
+}
+
+#[test]
+fn app_inode_bomb_hits_the_work_quota() {
+    let host = Host::new();
+    let dir = work_dir();
+    let mut c = config(
+        dir.path(),
+        PYTHON,
+        &[
+            "-c",
+            "import os\nn = 0\ntry:\n  while True:\n    os.mkdir(f'/app/d{n}'); n += 1\nexcept OSError as e: print(e.errno, n < 100)",
+        ],
+    );
+    c.limits.work_inodes = 100;
+    c.copy_back = false;
+    let r = run(&c);
+    assert_eq!(r.stdout.text(), "28 True\n", "stderr: {}", r.stderr.text());
+    assert!(r.hit(LimitHit::Disk), "{:?}", r.limits_hit);
+    assert_eq!(
+        std::fs::read_dir(dir.path()).expect("dir").count(),
+        0,
+        "nothing is copied back without copy_back"
+    );
+    host.unaffected();
+}
+
+#[test]
+fn preview_socket_is_reached_only_through_the_channel() {
+    let host = Host::new();
+    let dir = work_dir();
+    let server = r"import http.server, socketserver
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = b'hello from the sandbox'
+        self.send_response(200)
+        self.send_header('Content-Length', str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def address_string(self):
+        return 'unix'
+socketserver.UnixStreamServer('/app/preview.sock', H).serve_forever()
+";
+    let mut c = config(dir.path(), PYTHON, &["-c", server]);
+    c.copy_back = false;
+    let running = apiforge_sandbox::Sandbox::spawn(&c).expect("spawns");
+    let channel = running.channel();
+    let waiter = std::thread::spawn(move || running.wait());
+    let mut stream = Err(std::io::Error::other("not tried"));
+    for _ in 0..200 {
+        stream = channel.connect("preview.sock");
+        if stream.is_ok() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    let mut stream = match stream {
+        Ok(stream) => stream,
+        Err(e) => {
+            channel.stop();
+            let r = waiter.join().expect("waiter").expect("the run ends");
+            panic!(
+                "the app's socket never answered: {e}; stderr: {}",
+                r.stderr.text()
+            );
+        }
+    };
+    use std::io::{Read, Write};
+    stream
+        .write_all(b"GET / HTTP/1.0\r\nHost: preview\r\n\r\n")
+        .expect("request");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("response");
+    assert!(response.starts_with("HTTP/1.0 200"), "{response}");
+    assert!(response.ends_with("hello from the sandbox"), "{response}");
+    // Only a plain name at the top of the work directory is accepted.
+    assert!(channel.connect("../preview.sock").is_err());
+    assert!(channel.connect("/app/preview.sock").is_err());
+    channel.stop();
+    let r = waiter.join().expect("waiter").expect("the run ends");
+    assert!(r.stopped);
+    assert!(r.limits_hit.is_empty(), "{:?}", r.limits_hit);
+    assert_eq!(
+        processes_with("hello from the sandbox"),
+        Vec::<String>::new()
+    );
+    host.unaffected();
+}
+
+#[test]
+fn a_socket_link_planted_for_the_proxy_is_refused() {
+    let host = Host::new();
+    let dir = work_dir();
+    // The sandbox points the preview socket name at a host socket (PostgreSQL's, or any):
+    // the host-side proxy must not follow it.
+    let mut c = config(
+        dir.path(),
+        "/bin/sh",
+        &[
+            "-c",
+            "ln -s /run/postgresql/.s.PGSQL.5432 /app/preview.sock && echo ready && sleep 30",
+        ],
+    );
+    c.copy_back = false;
+    let running = apiforge_sandbox::Sandbox::spawn(&c).expect("spawns");
+    let channel = running.channel();
+    let mut refused = None;
+    for _ in 0..200 {
+        match channel.connect("preview.sock") {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                std::thread::sleep(Duration::from_millis(25));
+            }
+            other => {
+                refused = Some(other);
+                break;
+            }
+        }
+    }
+    let err = refused
+        .expect("the link appeared")
+        .expect_err("a link is refused");
+    assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput, "{err}");
+    channel.stop();
+    let r = running.wait().expect("the run ends");
+    assert!(r.stopped);
     host.unaffected();
 }
 

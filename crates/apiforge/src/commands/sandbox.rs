@@ -1,25 +1,18 @@
 //! `apiforge sandbox run` and `apiforge sandbox audit`.
 //!
-//! The runner needs a work directory owned by the sandbox's host uid (65534). A user's
-//! directory is never chowned: the command runs on a private copy (owned by 65534, in a fresh
-//! temporary directory) and afterwards new and changed regular files and directories are
-//! copied back. The copy-back never follows or creates a symbolic link on either side, opens
-//! every file with `O_NOFOLLOW`, strips set-id bits and gives new files the owner of the
-//! user's directory, so nothing the sandbox left behind can make the host write outside the
-//! directory or read a file it should not. Deletions inside the sandbox are not propagated.
+//! The runner copies the directory into the sandbox's private work tmpfs and copies new and
+//! changed regular files back afterwards (see `apiforge_sandbox::CopiedBack`); it also
+//! writes the audit record of every run, set-up failures included.
 
-use std::collections::HashMap;
-use std::fs::{self, OpenOptions};
-use std::io;
-use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use anyhow::Context;
 use apiforge_sandbox::{
-    AuditExit, AuditFilter, AuditLog, AuditRecord, LimitHit, NOBODY, RunResult, Sandbox,
-    SandboxConfig, limit_name,
+    AuditExit, AuditFilter, AuditLog, AuditSink, LimitHit, RunResult, Sandbox, SandboxConfig,
+    limit_name,
 };
 use serde_json::json;
 
@@ -45,6 +38,23 @@ struct Asked {
     timeout: Option<Duration>,
     memory_mb: Option<u64>,
     pids: Option<u32>,
+    disk_mb: Option<u64>,
+}
+
+/// `--memory`/`--disk`: whole megabytes, at least 1.
+fn parse_mb(flag: &str, text: Option<&str>) -> Result<Option<u64>, BadInput> {
+    text.map(|text| {
+        text.trim()
+            .parse::<u64>()
+            .ok()
+            .filter(|mb| (1..=1 << 20).contains(mb))
+            .ok_or_else(|| {
+                BadInput(format!(
+                    "{flag} {text:?}: give whole megabytes, at least 1 (e.g. {flag} 512)"
+                ))
+            })
+    })
+    .transpose()
 }
 
 fn parse_limits(args: &SandboxRunArgs) -> Result<Asked, BadInput> {
@@ -64,21 +74,8 @@ fn parse_limits(args: &SandboxRunArgs) -> Result<Asked, BadInput> {
                 })
         })
         .transpose()?;
-    let memory_mb = args
-        .memory
-        .as_deref()
-        .map(|text| {
-            text.trim()
-                .parse::<u64>()
-                .ok()
-                .filter(|mb| (1..=1 << 20).contains(mb))
-                .ok_or_else(|| {
-                    BadInput(format!(
-                        "--memory {text:?}: give whole megabytes, at least 1 (e.g. --memory 512)"
-                    ))
-                })
-        })
-        .transpose()?;
+    let memory_mb = parse_mb("--memory", args.memory.as_deref())?;
+    let disk_mb = parse_mb("--disk", args.disk.as_deref())?;
     let pids = args
         .pids
         .as_deref()
@@ -98,6 +95,7 @@ fn parse_limits(args: &SandboxRunArgs) -> Result<Asked, BadInput> {
         timeout,
         memory_mb,
         pids,
+        disk_mb,
     })
 }
 
@@ -142,27 +140,14 @@ fn run_command(args: &SandboxRunArgs) -> anyhow::Result<ExitCode> {
         .map(|text| parse_ro(text))
         .collect::<Result<Vec<_>, _>>()?;
 
-    // Find and check the audit log before running anything: a run that cannot be audited
-    // must not happen.
+    // The runner checks the log is writable before anything runs: a run that cannot be
+    // audited must not happen.
     let audit = AuditLog::new(settings::audit_dir()?).with_retention(settings::audit_retention()?);
     check_writable(&audit)?;
 
-    let stage = tempfile::Builder::new()
-        .prefix("apiforge-sandbox-")
-        .tempdir()
-        .context("creating the sandbox's private work directory")?;
-    std::os::unix::fs::chown(stage.path(), Some(NOBODY), Some(NOBODY)).map_err(|e| {
-        BadInput(format!(
-            "cannot hand the private work directory to uid {NOBODY}: {e} (the sandbox must be started by root)"
-        ))
-    })?;
-    let mut snapshot = Snapshot::default();
-    copy_in(&dir, stage.path(), Path::new(""), &mut snapshot)
-        .with_context(|| format!("copying {} into the sandbox", dir.display()))?;
-
-    let mut config =
-        SandboxConfig::new(program.clone(), program_args.iter().cloned(), stage.path());
+    let mut config = SandboxConfig::new(program.clone(), program_args.iter().cloned(), &dir);
     config.ro_mounts = ro_mounts;
+    config.audit = Some(Arc::new(audit));
     if let Some(timeout) = asked.timeout {
         config.limits.timeout = timeout;
     }
@@ -172,55 +157,33 @@ fn run_command(args: &SandboxRunArgs) -> anyhow::Result<ExitCode> {
     if let Some(pids) = asked.pids {
         config.limits.pids = pids;
     }
-
+    if let Some(mb) = asked.disk_mb {
+        config.limits.work_bytes = mb << 20;
+    }
     let result = Sandbox::run(&config)?;
-    audit.append(&AuditRecord::new(&config, &result, SystemTime::now()))?;
-
-    let owner = fs::metadata(&dir).with_context(|| dir.display().to_string())?;
-    let mut back = CopyBack {
-        owner: (owner.uid(), owner.gid()),
-        snapshot: &snapshot,
-        copied: Vec::new(),
-        skipped: Vec::new(),
-    };
-    back.walk(stage.path(), &dir, Path::new(""))
-        .with_context(|| format!("copying results back to {}", dir.display()))?;
 
     let code = status_code(result.status);
     if args.json {
-        print_line(&run_json(&config, &result, code, &dir, &back).to_string());
+        print_line(&run_json(&config, &result, code, &dir).to_string());
     } else {
         write_stdout(&result.stdout.bytes);
         write_stderr(&result.stderr.bytes);
-        for line in notes(&config, &result, &back) {
+        for line in notes(&config, &result) {
             eprint_line(&line);
         }
     }
     Ok(ExitCode::from(code))
 }
 
-fn check_writable(audit: &AuditLog) -> anyhow::Result<()> {
-    let path = audit.path();
-    if let Some(parent) = path.parent() {
-        fs::create_dir_all(parent).map_err(|e| {
-            BadInput(format!(
-                "cannot create the audit directory {}: {e}",
-                parent.display()
-            ))
-        })?;
-    }
-    OpenOptions::new()
-        .create(true)
-        .append(true)
-        .mode(0o600)
-        .open(&path)
-        .map_err(|e| {
-            BadInput(format!(
-                "cannot write the audit log {}: {e}",
-                path.display()
-            ))
-        })?;
-    Ok(())
+/// An unwritable audit log is the user's setting to fix (exit 2), said in one line.
+fn check_writable(audit: &AuditLog) -> Result<(), BadInput> {
+    audit.check().map_err(|e| {
+        BadInput(format!(
+            "cannot write the audit log {}: {}",
+            audit.path().display(),
+            e.to_string().lines().next().unwrap_or_default()
+        ))
+    })
 }
 
 fn describe(limit: LimitHit, config: &SandboxConfig) -> String {
@@ -238,11 +201,15 @@ fn describe(limit: LimitHit, config: &SandboxConfig) -> String {
             l.file_size_bytes >> 20
         ),
         LimitHit::Output => format!("output truncated at {} bytes per stream", l.output_bytes),
+        LimitHit::Disk => format!(
+            "filled its {} MB work directory (size or file count)",
+            l.work_bytes >> 20
+        ),
     }
 }
 
 /// Lines for stderr after the command's own output: limits reached, files not copied back.
-fn notes(config: &SandboxConfig, result: &RunResult, back: &CopyBack<'_>) -> Vec<String> {
+fn notes(config: &SandboxConfig, result: &RunResult) -> Vec<String> {
     let mut lines: Vec<String> = result
         .limits_hit
         .iter()
@@ -255,22 +222,19 @@ fn notes(config: &SandboxConfig, result: &RunResult, back: &CopyBack<'_>) -> Vec
         })
         .collect();
     lines.extend(
-        back.skipped
+        result
+            .copied_back
+            .skipped
             .iter()
             .map(|(path, why)| format!("apiforge: not copied back: {path}: {why}")),
     );
     lines
 }
 
-fn run_json(
-    config: &SandboxConfig,
-    result: &RunResult,
-    code: u8,
-    dir: &Path,
-    back: &CopyBack<'_>,
-) -> serde_json::Value {
+fn run_json(config: &SandboxConfig, result: &RunResult, code: u8, dir: &Path) -> serde_json::Value {
     let limits_hit: Vec<_> = result.limits_hit.iter().map(|l| limit_name(*l)).collect();
-    let skipped: Vec<_> = back
+    let skipped: Vec<_> = result
+        .copied_back
         .skipped
         .iter()
         .map(|(path, why)| json!({ "path": path, "reason": why }))
@@ -288,6 +252,7 @@ fn run_json(
             "pids": config.limits.pids,
             "cpu_s": config.limits.cpu_seconds,
             "output_bytes": config.limits.output_bytes,
+            "disk_mb": config.limits.work_bytes >> 20,
         },
         "wall_ms": u64::try_from(result.wall_time.as_millis()).unwrap_or(u64::MAX),
         "cpu_ms": u64::try_from(result.cpu_time.as_millis()).unwrap_or(u64::MAX),
@@ -304,173 +269,9 @@ fn run_json(
             "landlock_full": result.enforcement.landlock_full,
         },
         "work_dir": dir.display().to_string(),
-        "copied_back": back.copied,
+        "copied_back": result.copied_back.copied,
         "not_copied_back": skipped,
     })
-}
-
-/// What a staged file looked like right after the copy in: unchanged files are not copied
-/// back.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Stamp {
-    len: u64,
-    mtime: i64,
-    mtime_nsec: i64,
-    ino: u64,
-}
-
-impl Stamp {
-    fn of(meta: &fs::Metadata) -> Self {
-        Self {
-            len: meta.len(),
-            mtime: meta.mtime(),
-            mtime_nsec: meta.mtime_nsec(),
-            ino: meta.ino(),
-        }
-    }
-}
-
-type Snapshot = HashMap<PathBuf, Stamp>;
-
-/// Permission bits without set-uid, set-gid and sticky.
-fn plain_mode(meta: &fs::Metadata) -> u32 {
-    meta.permissions().mode() & 0o777
-}
-
-fn copy_in(from: &Path, to: &Path, rel: &Path, snapshot: &mut Snapshot) -> io::Result<()> {
-    for entry in fs::read_dir(from.join(rel))? {
-        let entry = entry?;
-        let rel = rel.join(entry.file_name());
-        let (source, target) = (from.join(&rel), to.join(&rel));
-        // `file_type` does not follow links: a link is copied as a link, and inside the
-        // sandbox it can only resolve within the sandbox's own root.
-        let kind = entry.file_type()?;
-        if kind.is_dir() {
-            fs::create_dir(&target)?;
-            fs::set_permissions(
-                &target,
-                fs::Permissions::from_mode(0o700 | plain_mode(&entry.metadata()?)),
-            )?;
-            std::os::unix::fs::chown(&target, Some(NOBODY), Some(NOBODY))?;
-            copy_in(from, to, &rel, snapshot)?;
-        } else if kind.is_file() {
-            let mut input = OpenOptions::new()
-                .read(true)
-                .custom_flags(libc::O_NOFOLLOW)
-                .open(&source)?;
-            let mode = plain_mode(&input.metadata()?);
-            let mut output = OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .mode(mode)
-                .open(&target)?;
-            io::copy(&mut input, &mut output)?;
-            std::os::unix::fs::fchown(&output, Some(NOBODY), Some(NOBODY))?;
-            output.set_permissions(fs::Permissions::from_mode(mode))?;
-            snapshot.insert(rel, Stamp::of(&output.metadata()?));
-        } else if kind.is_symlink() {
-            std::os::unix::fs::symlink(fs::read_link(&source)?, &target)?;
-            std::os::unix::fs::lchown(&target, Some(NOBODY), Some(NOBODY))?;
-            snapshot.insert(rel, Stamp::of(&fs::symlink_metadata(&target)?));
-        }
-        // Sockets, FIFOs and devices stay behind: the sandbox has no use for them.
-    }
-    Ok(())
-}
-
-struct CopyBack<'a> {
-    owner: (u32, u32),
-    snapshot: &'a Snapshot,
-    copied: Vec<String>,
-    skipped: Vec<(String, &'static str)>,
-}
-
-impl CopyBack<'_> {
-    /// Copies new and changed entries of `stage/rel` into `dir/rel`. The sandbox has ended
-    /// (its pid namespace died with it), so nothing changes the stage during the walk.
-    fn walk(&mut self, stage: &Path, dir: &Path, rel: &Path) -> io::Result<()> {
-        let mut entries = fs::read_dir(stage.join(rel))?.collect::<io::Result<Vec<_>>>()?;
-        entries.sort_by_key(fs::DirEntry::file_name);
-        for entry in entries {
-            let rel = rel.join(entry.file_name());
-            let (source, target) = (stage.join(&rel), dir.join(&rel));
-            let shown = rel.display().to_string();
-            let kind = entry.file_type()?;
-            let existing = match fs::symlink_metadata(&target) {
-                Ok(meta) => Some(meta.file_type()),
-                Err(e) if e.kind() == io::ErrorKind::NotFound => None,
-                Err(e) => return Err(e),
-            };
-            if kind.is_dir() {
-                match existing {
-                    None => {
-                        fs::create_dir(&target)?;
-                        std::os::unix::fs::chown(&target, Some(self.owner.0), Some(self.owner.1))?;
-                        fs::set_permissions(
-                            &target,
-                            fs::Permissions::from_mode(plain_mode(&entry.metadata()?)),
-                        )?;
-                    }
-                    Some(t) if t.is_dir() => {}
-                    Some(_) => {
-                        self.skipped
-                            .push((shown, "a file or link of that name is on the host"));
-                        continue;
-                    }
-                }
-                self.walk(stage, dir, &rel)?;
-            } else if kind.is_file() {
-                if self.snapshot.get(&rel) == Some(&Stamp::of(&entry.metadata()?)) {
-                    continue;
-                }
-                if existing.is_some_and(|t| !t.is_file()) {
-                    self.skipped
-                        .push((shown, "a directory or link of that name is on the host"));
-                    continue;
-                }
-                self.copy_file(&source, &target, existing.is_none())?;
-                self.copied.push(shown);
-            } else if kind.is_symlink() {
-                // Following or recreating a link the sandbox made could point a later host
-                // write or read anywhere; links are never copied back.
-                if self.snapshot.get(&rel) != Some(&Stamp::of(&entry.metadata()?)) {
-                    self.skipped
-                        .push((shown, "symbolic links are not copied back"));
-                }
-            } else {
-                self.skipped
-                    .push((shown, "not a regular file or directory"));
-            }
-        }
-        Ok(())
-    }
-
-    fn copy_file(&self, source: &Path, target: &Path, new: bool) -> io::Result<()> {
-        let mut input = OpenOptions::new()
-            .read(true)
-            .custom_flags(libc::O_NOFOLLOW)
-            .open(source)?;
-        let meta = input.metadata()?;
-        if !meta.is_file() {
-            return Err(io::Error::other(format!(
-                "{} is not a regular file",
-                source.display()
-            )));
-        }
-        let mode = plain_mode(&meta);
-        let mut output = OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(mode)
-            .custom_flags(libc::O_NOFOLLOW)
-            .open(target)?;
-        io::copy(&mut input, &mut output)?;
-        if new {
-            std::os::unix::fs::fchown(&output, Some(self.owner.0), Some(self.owner.1))?;
-        }
-        output.set_permissions(fs::Permissions::from_mode(mode))
-    }
 }
 
 /// `--since`: RFC 3339, a date, or an age such as `30m` counted back from `now`.
@@ -515,8 +316,11 @@ fn show_audit(args: &SandboxAuditArgs) -> anyhow::Result<ExitCode> {
                 AuditExit::Code(code) => format!("exit {code}"),
                 AuditExit::Signal(signal) => format!("signal {signal}"),
                 AuditExit::Killed => "killed".to_owned(),
+                AuditExit::SetupFailed => "not set up".to_owned(),
             };
-            let limits = if r.limits_hit.is_empty() {
+            let limits = if let Some(error) = &r.error {
+                error.clone()
+            } else if r.limits_hit.is_empty() {
                 "-".to_owned()
             } else {
                 r.limits_hit.join(",")

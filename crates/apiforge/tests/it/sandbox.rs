@@ -140,8 +140,11 @@ fn bad_input_is_one_line_and_exit_2() {
     let env = Env::new();
     let missing = env.work.path().join("missing");
     let missing = missing.to_str().expect("UTF-8 path");
-    let cases: [(&[&str], &str); 6] = [
+    std::fs::write(env.work.path().join("big"), vec![0u8; 2 << 20]).expect("write");
+    let cases: [(&[&str], &str); 8] = [
         (&["run", "--memory", "0", "--", "true"], "--memory"),
+        (&["run", "--disk", "lots", "--", "true"], "--disk"),
+        (&["run", "--disk", "1", "--", "true"], "does not fit"),
         (&["run", "--timeout", "abc", "--", "true"], "--timeout"),
         (&["run", "--timeout", "-1", "--", "true"], "--timeout"),
         (&["run"], "no command"),
@@ -217,4 +220,32 @@ fn audit_lists_runs_and_filters_by_id() {
     assert_eq!(stdout.lines().count(), 2, "{stdout}");
     let (_, stdout, _) = env.sandbox(&["audit", "--since", "2999-01-01"]);
     assert!(stdout.is_empty(), "{stdout}");
+}
+
+#[test]
+fn set_up_failures_are_audited_with_their_reason() {
+    let env = Env::new();
+    std::fs::write(env.work.path().join("big"), vec![0u8; 2 << 20]).expect("write");
+    let (code, _, stderr) = env.sandbox(&["run", "--disk", "1", "--", "true"]);
+    assert_eq!(code, 2, "{stderr}");
+    let (code, _, stderr) = env.sandbox(&["run", "--", "/no/such/program"]);
+    assert_eq!(code, 2, "{stderr}");
+    let (_, stdout, _) = env.sandbox(&["audit", "--json"]);
+    let records = json(&stdout)["records"].clone();
+    assert_eq!(records.as_array().map(Vec::len), Some(2), "{records}");
+    for (record, says) in records
+        .as_array()
+        .into_iter()
+        .flatten()
+        .zip(["quota", "cannot execute"])
+    {
+        assert_eq!(record["exit"], "setup_failed");
+        assert_eq!(record["sandbox_id"].as_str().map(str::len), Some(36));
+        assert!(
+            record["error"].as_str().is_some_and(|e| e.contains(says)),
+            "{record}"
+        );
+    }
+    let (_, stdout, _) = env.sandbox(&["audit"]);
+    assert_eq!(stdout.matches("not set up").count(), 2, "{stdout}");
 }
