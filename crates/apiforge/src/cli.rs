@@ -19,6 +19,7 @@ impl Cli {
         match &self.command {
             Command::Plan(_) => false,
             Command::Spec(spec) => spec.json,
+            Command::Generate(generate) => generate.json,
             Command::Eval(eval) => eval.json,
             Command::Sandbox(SandboxArgs {
                 command: SandboxCommand::Run(run),
@@ -29,6 +30,14 @@ impl Cli {
             Command::Bench(BenchArgs {
                 command: BenchCommand::Sandbox(bench),
             }) => bench.json,
+            Command::Runtimes(RuntimesArgs {
+                command: RuntimesCommand::Install(install),
+            }) => install.json,
+            Command::Runtimes(RuntimesArgs {
+                command: RuntimesCommand::List(list),
+            }) => list.json,
+            Command::Verify(verify) => verify.json,
+            Command::Preview(_) => false,
         }
     }
 }
@@ -39,12 +48,23 @@ pub enum Command {
     Plan(PlanArgs),
     /// Write the OpenAPI 3.1 contract (and optionally a Postman collection).
     Spec(SpecArgs),
+    /// Generate (or regenerate) a project: plan, contract, code, write, verify.
+    Generate(GenerateArgs),
     /// Score the planner against a corpus file (recall and precision per prompt).
     Eval(EvalArgs),
     /// Run a command in an isolated, limited sandbox, or read the sandbox audit log.
     Sandbox(SandboxArgs),
     /// Measure the forge's own performance (the sandbox's start-to-exit time).
     Bench(BenchArgs),
+    /// Install or list the prepared Python runtime (pinned packages, hash-checked) that
+    /// `verify` and `preview` mount read-only into the sandbox.
+    Runtimes(RuntimesArgs),
+    /// Lint (ruff), format check, byte-compile and test (pytest) a generated project in the
+    /// sandbox, on a private copy, without network. Exits 1 when a check fails.
+    Verify(VerifyArgs),
+    /// Serve a generated project from the sandbox behind a local proxy, with /docs, until
+    /// Ctrl-C.
+    Preview(PreviewArgs),
 }
 
 /// Where the API description comes from: exactly one of a prompt, a CSV file or a manifest.
@@ -98,6 +118,37 @@ pub struct SpecArgs {
     /// Print one JSON result object instead of the contract.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// The kind of project to generate.
+    #[arg(long, value_enum)]
+    pub target: ProjectTarget,
+    /// The project directory: created when missing; one that holds a generated project
+    /// (`.apiforge/lock.json`) is regenerated in place, keeping your edits.
+    #[arg(short = 'o', long = "output", value_name = "DIR")]
+    pub output: PathBuf,
+    /// Skip verifying the project (lint and tests in the sandbox).
+    #[arg(long)]
+    pub no_verify: bool,
+    /// Write into a non-empty directory, and overwrite generated files you edited (files
+    /// created for your code are never overwritten).
+    #[arg(long)]
+    pub force: bool,
+    /// Print one JSON result object instead of the stages, files and diffs.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProjectTarget {
+    /// Python 3.11+, FastAPI, Pydantic v2, SQLAlchemy 2.
+    Fastapi,
+    /// Node.js, Express (not available yet).
+    Express,
 }
 
 #[derive(Debug, Args)]
@@ -195,4 +246,54 @@ pub struct BenchSandboxArgs {
     /// Print one JSON result object instead of the table.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RuntimesArgs {
+    #[command(subcommand)]
+    pub command: RuntimesCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RuntimesCommand {
+    /// Download and install the pinned Python packages into the data directory (once; a
+    /// second install does nothing). The only step that needs network access.
+    Install(RuntimesInstallArgs),
+    /// Show the installed runtimes and whether each matches this version's lock.
+    List(RuntimesListArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RuntimesInstallArgs {
+    /// Print one JSON result object.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RuntimesListArgs {
+    /// Print one JSON result object.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The project directory (as written by `apiforge generate -o DIR`); left unchanged.
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    /// Print one JSON result object instead of the report.
+    #[arg(long)]
+    pub json: bool,
+}
+
+// Like `sandbox run`, the port is taken as text and checked in `commands::preview`.
+#[derive(Debug, Args)]
+pub struct PreviewArgs {
+    /// The project directory (as written by `apiforge generate -o DIR`); left unchanged.
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    /// The local port of the preview (default 8000; 0 picks a free one and prints it).
+    #[arg(long, value_name = "N")]
+    pub port: Option<String>,
 }

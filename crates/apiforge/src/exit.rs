@@ -4,11 +4,16 @@
 //! or environment, with a one-line reason on stderr. `sandbox run` exits with the sandboxed
 //! command's own code (128 + signal when it was killed), so there 2 is ambiguous by nature:
 //! a set-up failure is told apart by its `error:` line (or `"ok": false` with `--json`).
+//! `generate` exits 1 when a regeneration leaves conflicts (generated files edited by hand
+//! that the new generation would change: left alone, listed, `--force` overwrites them) or
+//! when verification fails.
 
 use std::process::ExitCode;
 
 use apiforge_manifest::ManifestError;
 use apiforge_planner::PlanError;
+use apiforge_project::ProjectError;
+use apiforge_runtime::RuntimeError;
 use apiforge_sandbox::{AuditError, ExitStatus, SandboxError};
 
 /// An error caused by what the user gave us (arguments, files, environment): exit 2.
@@ -24,6 +29,16 @@ pub struct Failed(pub String);
 /// Exit code for an error, from the first classified cause in its chain.
 pub fn code_for(error: &anyhow::Error) -> u8 {
     for cause in error.chain() {
+        // The project directory is the user's (not empty, a file, a link inside, unwritable):
+        // exit 2; an unsafe path from the generator is our bug: exit 1.
+        if let Some(project) = cause.downcast_ref::<ProjectError>() {
+            return if project.is_internal() { 1 } else { 2 };
+        }
+        // The previewed app died (the project's failure): 1; a missing runtime, no
+        // network while installing, not a project, no sandbox: 2.
+        if let Some(runtime) = cause.downcast_ref::<RuntimeError>() {
+            return if runtime.is_project_failure() { 1 } else { 2 };
+        }
         if cause.is::<BadInput>()
             || cause.is::<PlanError>()
             || cause.is::<ManifestError>()
@@ -38,6 +53,12 @@ pub fn code_for(error: &anyhow::Error) -> u8 {
         }
     }
     1
+}
+
+/// The work ran and failed, and the command already printed why (e.g. `generate --json` with
+/// conflicts: its result object says so).
+pub fn work_failed() -> ExitCode {
+    ExitCode::from(1)
 }
 
 /// The exit code of a sandboxed command: its own code, or 128 + the signal that killed it as
@@ -91,6 +112,20 @@ mod tests {
         check(
             anyhow::Error::new(SandboxError::NotRoot(65534)).context("sandbox"),
             2,
+        );
+        check(
+            anyhow::Error::new(ProjectError::NotEmpty {
+                dir: "/tmp/x".into(),
+            })
+            .context("writing the project"),
+            2,
+        );
+        check(
+            anyhow::Error::new(ProjectError::InvalidPath {
+                path: "../x".into(),
+                reason: "it leaves the project directory (`..`)",
+            }),
+            1,
         );
     }
 

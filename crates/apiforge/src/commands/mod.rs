@@ -2,9 +2,13 @@
 
 mod bench;
 mod eval;
+mod generate;
 mod plan;
+mod preview;
+mod runtimes;
 mod sandbox;
 mod spec;
+mod verify;
 
 use std::process::ExitCode;
 
@@ -15,8 +19,12 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Plan(args) => plan::run(&args),
         Command::Spec(args) => spec::run(&args),
+        Command::Generate(args) => generate::run(&args),
         Command::Eval(args) => eval::run(&args),
         Command::Sandbox(args) => sandbox::run(args),
         Command::Bench(args) => bench::run(&args),
+        Command::Runtimes(args) => runtimes::run(&args),
+        Command::Verify(args) => verify::run(&args),
+        Command::Preview(args) => preview::run(&args),
     }
 }

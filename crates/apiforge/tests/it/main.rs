@@ -2,7 +2,9 @@
 
 mod bench;
 mod errors;
+mod generate;
 mod plan;
+mod runtime;
 mod sandbox;
 mod spec;
 

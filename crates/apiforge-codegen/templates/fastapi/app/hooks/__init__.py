@@ -1,0 +1,2 @@
+{% include "header.py" %}
+"""Your code: one module per entity, called by its router around every write."""
