@@ -6,7 +6,12 @@ use std::process::Command;
 use anyhow::{Context, bail};
 
 /// Crates that must stay pure: no async runtime, database or HTTP client beneath them.
-const PURE_CRATES: [&str; 3] = ["apiforge-manifest", "apiforge-planner", "apiforge-spec"];
+const PURE_CRATES: [&str; 4] = [
+    "apiforge-manifest",
+    "apiforge-planner",
+    "apiforge-spec",
+    "apiforge-codegen",
+];
 const IMPURE_DEPENDENCIES: [&str; 6] = ["tokio", "sqlx", "reqwest", "hyper", "async-std", "rand"];
 
 pub fn test_all() -> anyhow::Result<()> {

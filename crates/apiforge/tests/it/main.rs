@@ -1,6 +1,7 @@
 //! End-to-end tests of the `apiforge` binary: real processes, real files, real exit codes.
 
 mod bench;
+mod e2e;
 mod errors;
 mod generate;
 mod plan;
@@ -36,4 +37,26 @@ pub fn run(command: &mut Command) -> (i32, String, String) {
         String::from_utf8_lossy(&output.stdout).into_owned(),
         String::from_utf8_lossy(&output.stderr).into_owned(),
     )
+}
+
+/// The data directory of the prepared runtime shared by every test process (and by
+/// `apiforge-runtime`'s tests): `APIFORGE_TEST_RUNTIME_DIR`, else
+/// `$TMPDIR/apiforge-test-runtime-<first 16 hex of the lock's sha256>`.
+pub fn shared_data_dir() -> PathBuf {
+    match std::env::var_os("APIFORGE_TEST_RUNTIME_DIR") {
+        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+        _ => std::env::temp_dir().join(format!(
+            "apiforge-test-runtime-{}",
+            &apiforge_runtime::lock_sha256()[..16]
+        )),
+    }
+}
+
+/// Installs the runtime into [`shared_data_dir`] unless it is there (the first time needs
+/// network access); the install holds a file lock, so parallel test processes share one.
+pub fn installed() {
+    let (code, stdout, stderr) = run(apiforge()
+        .env("APIFORGE_DATA_DIR", shared_data_dir())
+        .args(["runtimes", "install", "--json"]));
+    assert_eq!(code, 0, "{stdout}{stderr}");
 }

@@ -12,17 +12,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::{apiforge, run};
-
-fn shared_data_dir() -> PathBuf {
-    match std::env::var_os("APIFORGE_TEST_RUNTIME_DIR") {
-        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
-        _ => std::env::temp_dir().join(format!(
-            "apiforge-test-runtime-{}",
-            &apiforge_runtime::lock_sha256()[..16]
-        )),
-    }
-}
+use crate::{apiforge, installed, run, shared_data_dir};
 
 /// `apiforge ARGS` with the shared runtime's data directory.
 fn with_runtime(args: &[&str]) -> (i32, String, String) {
@@ -31,11 +21,6 @@ fn with_runtime(args: &[&str]) -> (i32, String, String) {
         .env("APIFORGE_DATA_DIR", shared_data_dir())
         .args(args);
     run(&mut command)
-}
-
-fn installed() {
-    let (code, stdout, stderr) = with_runtime(&["runtimes", "install", "--json"]);
-    assert_eq!(code, 0, "{stdout}{stderr}");
 }
 
 fn fixture() -> PathBuf {
