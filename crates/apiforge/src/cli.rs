@@ -30,6 +30,9 @@ impl Cli {
             Command::Bench(BenchArgs {
                 command: BenchCommand::Sandbox(bench),
             }) => bench.json,
+            Command::Bench(BenchArgs {
+                command: BenchCommand::Generate(bench),
+            }) => bench.json,
             Command::Runtimes(RuntimesArgs {
                 command: RuntimesCommand::Install(install),
             }) => install.json,
@@ -54,7 +57,8 @@ pub enum Command {
     Eval(EvalArgs),
     /// Run a command in an isolated, limited sandbox, or read the sandbox audit log.
     Sandbox(SandboxArgs),
-    /// Measure the forge's own performance (the sandbox's start-to-exit time).
+    /// Measure the forge's own performance (the sandbox's start-to-exit time, prompt to
+    /// verified project).
     Bench(BenchArgs),
     /// Install or list the prepared Python runtime (pinned packages, hash-checked) that
     /// `verify` and `preview` mount read-only into the sandbox.
@@ -235,12 +239,30 @@ pub enum BenchCommand {
     /// Start-to-exit time of `/bin/true` and `python3 -c pass` in the sandbox, median and
     /// P95, side by side with bubblewrap (same namespaces and mounts) when it is installed.
     Sandbox(BenchSandboxArgs),
+    /// Prompt to verified FastAPI project for every case of a corpus, each in a fresh
+    /// directory: total time per case, median and P95, and the median of each stage.
+    Generate(BenchGenerateArgs),
 }
 
 // Like `sandbox run`, the number is taken as text and checked in `commands::bench`.
 #[derive(Debug, Args)]
 pub struct BenchSandboxArgs {
     /// Timed runs per command and per sandbox (default 200).
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub runs: Option<String>,
+    /// Print one JSON result object instead of the table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+// Like `bench sandbox`, the number is taken as text and checked in `commands::bench`.
+#[derive(Debug, Args)]
+pub struct BenchGenerateArgs {
+    /// A JSON-lines corpus as `eval` reads it (`id`, `prompt`, `expect`); `@csv:NAME`
+    /// prompts name CSV files next to it.
+    #[arg(value_name = "CORPUS.jsonl")]
+    pub corpus: PathBuf,
+    /// Timed runs per case (default 1).
     #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub runs: Option<String>,
     /// Print one JSON result object instead of the table.

@@ -4,18 +4,31 @@
 //! Each timed run is one `Sandbox::run` (fork to reaped exit, cgroups created and removed) or
 //! one `bwrap` process (spawn to reaped exit). The two alternate run by run, so a slow patch
 //! of the machine hits both alike; one untimed warm-up run of each comes first.
+//!
+//! `apiforge bench generate CORPUS`: prompt → verified FastAPI project for every corpus case,
+//! each run `generate`'s own pipeline into a fresh temporary directory with verification on.
+//! The runtime is installed (when missing) before the first timed run, so the figures are
+//! those of a forge that has been used once. A total is the pipeline's wall time, plan to the
+//! end of verify; the verify stage's checks (ruff, compile, pytest) run side by side in one
+//! sandbox, so their times overlap and do not add up to the stage.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
+use apiforge_codegen::Target;
+use apiforge_planner::eval::{CaseInput, parse_corpus};
 use apiforge_sandbox::{ExitStatus, NOBODY, Sandbox, SandboxConfig};
 use serde_json::{Value, json};
 
-use crate::cli::{BenchArgs, BenchCommand, BenchSandboxArgs};
+use super::generate::{Generated, Stages, Verify, check_dir, pipeline};
+use crate::cli::{
+    BenchArgs, BenchCommand, BenchGenerateArgs, BenchSandboxArgs, InputArgs, PlannerKind,
+};
 use crate::exit::{BadInput, Failed};
-use crate::output::print_line;
+use crate::output::{eprint_line, print_line};
 
 const DEFAULT_RUNS: usize = 200;
 const MAX_RUNS: usize = 100_000;
@@ -24,10 +37,15 @@ const PYTHON: &str = "/usr/bin/python3";
 /// The budget: P95 of `/bin/true` at most this, and within this factor of bubblewrap.
 const BUDGET_P95: Duration = Duration::from_millis(20);
 const BUDGET_RATIO: f64 = 1.5;
+/// `bench generate`: timed runs per case when `--runs` is not given.
+const DEFAULT_GENERATE_RUNS: usize = 1;
+/// The budget for prompt → verified project: P95 at most this.
+const BUDGET_GENERATE_P95: Duration = Duration::from_secs(10);
 
 pub fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
     match &args.command {
         BenchCommand::Sandbox(sandbox) => bench_sandbox(sandbox),
+        BenchCommand::Generate(generate) => bench_generate(generate),
     }
 }
 
@@ -65,9 +83,9 @@ fn ratio(ours: Duration, theirs: Duration) -> Option<f64> {
     (theirs > 0.0).then(|| (ours.as_secs_f64() / theirs * 100.0).round() / 100.0)
 }
 
-fn parse_runs(text: Option<&str>) -> Result<usize, BadInput> {
+fn parse_runs(text: Option<&str>, default: usize) -> Result<usize, BadInput> {
     let Some(text) = text else {
-        return Ok(DEFAULT_RUNS);
+        return Ok(default);
     };
     text.trim()
         .parse::<usize>()
@@ -155,7 +173,7 @@ struct Row {
 }
 
 fn bench_sandbox(args: &BenchSandboxArgs) -> anyhow::Result<ExitCode> {
-    let runs = parse_runs(args.runs.as_deref())?;
+    let runs = parse_runs(args.runs.as_deref(), DEFAULT_RUNS)?;
     let work = tempfile::Builder::new()
         .prefix("apiforge-bench-")
         .tempdir()
@@ -329,6 +347,300 @@ fn table(
     lines
 }
 
+/// One timed prompt → verified project run.
+struct Sample {
+    id: String,
+    run: usize,
+    total: Duration,
+    /// `generate`'s stages in order (plan, spec, codegen, write, runtime, verify).
+    stages: Vec<(&'static str, Duration)>,
+    /// The verify stage's checks (`ruff_check`, `ruff_format`, `compile`, `pytest`).
+    checks: Vec<(&'static str, Duration)>,
+    /// Verification passed.
+    ok: bool,
+    /// Tests pytest ran.
+    tests: u32,
+}
+
+/// The input of one corpus case, as `generate` takes it (offline, built-in planner).
+fn case_input(input: &CaseInput, directory: &Path) -> InputArgs {
+    let (prompt, csv) = match input {
+        CaseInput::Prompt(prompt) => (Some(prompt.clone()), None),
+        CaseInput::Csv(file) => (None, Some(directory.join(file))),
+    };
+    InputArgs {
+        prompt,
+        csv,
+        manifest: None,
+        planner: PlannerKind::Builtin,
+        offline: true,
+    }
+}
+
+/// One run of `generate`'s pipeline into a fresh temporary directory, verify on.
+fn time_generate(id: &str, run: usize, input: &InputArgs) -> anyhow::Result<Sample> {
+    let work = tempfile::Builder::new()
+        .prefix("apiforge-bench-generate-")
+        .tempdir()
+        .context("creating the benchmark's project directory")?;
+    let dir = work.path().join("project");
+    let target = Target::FastApi;
+    let mut stages = Stages::new(false);
+    let start = Instant::now();
+    let state = check_dir(&dir, target, false)?;
+    let Generated { verify, .. } = pipeline(input, target, &dir, &state, false, true, &mut stages)
+        .with_context(|| format!("case {id}"))?;
+    let total = start.elapsed();
+    let (checks, tests) = match &verify {
+        Verify::Ran(report) => (
+            report
+                .steps
+                .iter()
+                .map(|s| (s.step.key(), s.duration))
+                .collect(),
+            report.tests.total(),
+        ),
+        Verify::Skipped => (Vec::new(), 0),
+    };
+    Ok(Sample {
+        id: id.to_owned(),
+        run,
+        total,
+        stages: stages.done().to_vec(),
+        checks,
+        ok: verify.ok(),
+        tests,
+    })
+}
+
+/// Median of each named time across the samples, in the order the names first appear.
+fn medians<'a>(
+    samples: impl Iterator<Item = &'a [(&'static str, Duration)]>,
+) -> Vec<(&'static str, Duration)> {
+    let mut order = Vec::new();
+    let mut by_name: BTreeMap<&'static str, Vec<Duration>> = BTreeMap::new();
+    for times in samples {
+        for &(name, d) in times {
+            if !by_name.contains_key(name) {
+                order.push(name);
+            }
+            by_name.entry(name).or_default().push(d);
+        }
+    }
+    order
+        .into_iter()
+        .map(|name| {
+            let times = by_name.remove(name).unwrap_or_default();
+            (name, figures(times).median)
+        })
+        .collect()
+}
+
+/// The summary of every sample.
+struct GenerateSummary {
+    total: Figures,
+    stages: Vec<(&'static str, Duration)>,
+    checks: Vec<(&'static str, Duration)>,
+    budget_met: bool,
+    failed: Vec<String>,
+}
+
+fn summarize(samples: &[Sample]) -> GenerateSummary {
+    let total = figures(samples.iter().map(|s| s.total).collect());
+    GenerateSummary {
+        total,
+        stages: medians(samples.iter().map(|s| s.stages.as_slice())),
+        checks: medians(samples.iter().map(|s| s.checks.as_slice())),
+        budget_met: total.p95 <= BUDGET_GENERATE_P95,
+        failed: samples
+            .iter()
+            .filter(|s| !s.ok)
+            .map(|s| format!("{} (run {})", s.id, s.run))
+            .collect(),
+    }
+}
+
+fn bench_generate(args: &BenchGenerateArgs) -> anyhow::Result<ExitCode> {
+    let runs = parse_runs(args.runs.as_deref(), DEFAULT_GENERATE_RUNS)?;
+    let text = fs_err::read_to_string(&args.corpus)
+        .map_err(|e| BadInput(format!("cannot read corpus: {e}")))?;
+    let cases = parse_corpus(&text)
+        .map_err(|e| BadInput(format!("corpus {}: {e}", args.corpus.display())))?;
+    if cases.is_empty() {
+        return Err(BadInput(format!("corpus {} has no case", args.corpus.display())).into());
+    }
+    let directory = args.corpus.parent().unwrap_or(Path::new("."));
+
+    // Installed once, untimed: the benchmark measures a forge that has been used before.
+    super::runtimes::ensure(args.json)?;
+    let mut samples = Vec::with_capacity(cases.len() * runs);
+    for case in &cases {
+        let input = case_input(&case.input, directory);
+        for run in 1..=runs {
+            let sample = time_generate(&case.id, run, &input)?;
+            if !args.json {
+                eprint_line(&format!(
+                    "{} run {run}: {:.2} s{}",
+                    case.id,
+                    sample.total.as_secs_f64(),
+                    if sample.ok {
+                        ""
+                    } else {
+                        " (verification FAILED)"
+                    }
+                ));
+            }
+            samples.push(sample);
+        }
+    }
+    let summary = summarize(&samples);
+    let failed = (!summary.failed.is_empty()).then(|| {
+        format!(
+            "verification failed for {}; `apiforge generate … --target fastapi` shows the report",
+            summary.failed.join(", ")
+        )
+    });
+    if args.json {
+        let mut result = generate_json(runs, &samples, &summary);
+        if let Some(message) = &failed {
+            result["ok"] = Value::Bool(false);
+            result["error"] = Value::String(message.clone());
+        }
+        print_line(&result.to_string());
+        return Ok(if failed.is_some() {
+            crate::exit::work_failed()
+        } else {
+            ExitCode::SUCCESS
+        });
+    }
+    for line in generate_table(cases.len(), runs, &samples, &summary) {
+        print_line(&line);
+    }
+    match failed {
+        Some(message) => Err(Failed(message).into()),
+        None => Ok(ExitCode::SUCCESS),
+    }
+}
+
+fn times_json(times: &[(&'static str, Duration)]) -> Value {
+    Value::Object(
+        times
+            .iter()
+            .map(|(name, d)| ((*name).to_owned(), json!(ms(*d))))
+            .collect(),
+    )
+}
+
+fn generate_json(runs: usize, samples: &[Sample], summary: &GenerateSummary) -> Value {
+    let results: Vec<Value> = samples
+        .iter()
+        .map(|s| {
+            json!({
+                "id": s.id,
+                "run": s.run,
+                "ok": s.ok,
+                "tests": s.tests,
+                "total_ms": ms(s.total),
+                "stages_ms": times_json(&s.stages),
+                "verify_checks_ms": times_json(&s.checks),
+            })
+        })
+        .collect();
+    json!({
+        "ok": true,
+        "target": Target::FastApi.name(),
+        "runs": runs,
+        "results": results,
+        "total": figures_json(summary.total),
+        "stage_medians_ms": times_json(&summary.stages),
+        "verify_check_medians_ms": times_json(&summary.checks),
+        "budget": {
+            "p95_ms": ms(BUDGET_GENERATE_P95),
+            "p95_met": summary.budget_met,
+        },
+    })
+}
+
+/// Stage columns of the table, in pipeline order.
+const STAGE_COLUMNS: [&str; 6] = ["plan", "spec", "codegen", "write", "runtime", "verify"];
+/// Verify check columns, with their headings.
+const CHECK_COLUMNS: [(&str, &str); 4] = [
+    ("ruff_check", "ruff"),
+    ("ruff_format", "format"),
+    ("compile", "compile"),
+    ("pytest", "pytest"),
+];
+
+fn generate_table(
+    cases: usize,
+    runs: usize,
+    samples: &[Sample],
+    summary: &GenerateSummary,
+) -> Vec<String> {
+    let time = |times: &[(&'static str, Duration)], name: &str| {
+        times
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map_or_else(|| "-".to_owned(), |(_, d)| format!("{:.1}", ms(*d)))
+    };
+    let mut lines = vec![format!(
+        "prompt → verified {} project, {cases} case{} × {runs} run{}, milliseconds (verify's checks run side by side)",
+        Target::FastApi.name(),
+        if cases == 1 { "" } else { "s" },
+        if runs == 1 { "" } else { "s" },
+    )];
+    let mut header = format!("{:<22} {:>3} {:>9}", "case", "run", "total");
+    for name in STAGE_COLUMNS {
+        header.push_str(&format!(" {name:>8}"));
+    }
+    for (_, heading) in CHECK_COLUMNS {
+        header.push_str(&format!(" {heading:>8}"));
+    }
+    header.push_str(&format!(" {:>5}  {}", "tests", "verified"));
+    lines.push(header);
+    for s in samples {
+        let mut line = format!("{:<22} {:>3} {:>9.1}", s.id, s.run, ms(s.total));
+        for name in STAGE_COLUMNS {
+            line.push_str(&format!(" {:>8}", time(&s.stages, name)));
+        }
+        for (key, _) in CHECK_COLUMNS {
+            line.push_str(&format!(" {:>8}", time(&s.checks, key)));
+        }
+        line.push_str(&format!(
+            " {:>5}  {}",
+            s.tests,
+            if s.ok { "yes" } else { "FAILED" }
+        ));
+        lines.push(line);
+    }
+    let mut median = format!(
+        "{:<22} {:>3} {:>9.1}",
+        "median",
+        "",
+        ms(summary.total.median)
+    );
+    for name in STAGE_COLUMNS {
+        median.push_str(&format!(" {:>8}", time(&summary.stages, name)));
+    }
+    for (key, _) in CHECK_COLUMNS {
+        median.push_str(&format!(" {:>8}", time(&summary.checks, key)));
+    }
+    lines.push(median);
+    lines.push(format!(
+        "total over {} run{}: median {:.2} s, P95 {:.2} s (nearest rank)",
+        samples.len(),
+        if samples.len() == 1 { "" } else { "s" },
+        summary.total.median.as_secs_f64(),
+        summary.total.p95.as_secs_f64()
+    ));
+    lines.push(format!(
+        "budget: P95 ≤ {} s {}",
+        BUDGET_GENERATE_P95.as_secs(),
+        if summary.budget_met { "met" } else { "MISSED" }
+    ));
+    lines
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -365,10 +677,11 @@ mod tests {
 
     #[test]
     fn runs_are_checked() {
-        assert_eq!(parse_runs(None).ok(), Some(DEFAULT_RUNS));
-        assert_eq!(parse_runs(Some("5")).ok(), Some(5));
+        assert_eq!(parse_runs(None, DEFAULT_RUNS).ok(), Some(DEFAULT_RUNS));
+        assert_eq!(parse_runs(None, 1).ok(), Some(1));
+        assert_eq!(parse_runs(Some("5"), DEFAULT_RUNS).ok(), Some(5));
         for bad in ["0", "-1", "x", "1e3", "100001"] {
-            assert!(parse_runs(Some(bad)).is_err(), "{bad}");
+            assert!(parse_runs(Some(bad), DEFAULT_RUNS).is_err(), "{bad}");
         }
     }
 }

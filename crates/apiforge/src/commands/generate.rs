@@ -10,7 +10,7 @@
 
 use std::path::Path;
 use std::process::ExitCode;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use apiforge_codegen::{Ownership, Project, Target};
@@ -19,7 +19,7 @@ use apiforge_project::{Action, DirState, ProjectError, Report};
 use apiforge_runtime::VerifyReport;
 use serde_json::{Value, json};
 
-use crate::cli::{GenerateArgs, ProjectTarget};
+use crate::cli::{GenerateArgs, InputArgs, ProjectTarget};
 use crate::exit::{BadInput, Failed};
 use crate::output::{eprint_line, print_line, print_raw};
 
@@ -28,12 +28,19 @@ pub fn run(args: &GenerateArgs) -> anyhow::Result<ExitCode> {
     let dir = args.output.as_path();
     let state = check_dir(dir, target, args.force)?;
     let mut stages = Stages::new(!args.json);
-
-    let manifest = stages.time("plan", || crate::input::manifest(&args.input))?;
-    stages.time("spec", || validate_contract(&manifest))?;
-    let project = stages.time("codegen", || codegen(&manifest, target))?;
-    let report = stages.time("write", || write(dir, &state, &project, args.force))?;
-    let verify = verify(dir, args.no_verify, &mut stages)?;
+    let Generated {
+        project,
+        report,
+        verify,
+    } = pipeline(
+        &args.input,
+        target,
+        dir,
+        &state,
+        args.force,
+        !args.no_verify,
+        &mut stages,
+    )?;
 
     let conflicts = conflicts_message(&report);
     let verify_failed = (!verify.ok()).then(|| {
@@ -68,6 +75,37 @@ pub fn run(args: &GenerateArgs) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// What [`pipeline`] produced.
+pub(crate) struct Generated {
+    pub project: Project,
+    pub report: Report,
+    pub verify: Verify,
+}
+
+/// The stages in order (plan, spec, codegen, write, then runtime and verify unless `verify`
+/// is false) into `dir`, whose `state` [`check_dir`] found; each stage's time goes into
+/// `stages`. A failed verification is in the result, not an error.
+pub(crate) fn pipeline(
+    input: &InputArgs,
+    target: Target,
+    dir: &Path,
+    state: &DirState,
+    force: bool,
+    verify: bool,
+    stages: &mut Stages,
+) -> anyhow::Result<Generated> {
+    let manifest = stages.time("plan", || crate::input::manifest(input))?;
+    stages.time("spec", || validate_contract(&manifest))?;
+    let project = stages.time("codegen", || codegen(&manifest, target))?;
+    let report = stages.time("write", || write(dir, state, &project, force))?;
+    let verify = run_verify(dir, verify, stages)?;
+    Ok(Generated {
+        project,
+        report,
+        verify,
+    })
+}
+
 fn target(target: ProjectTarget) -> Result<Target, BadInput> {
     match target {
         ProjectTarget::Fastapi => Ok(Target::FastApi),
@@ -78,7 +116,7 @@ fn target(target: ProjectTarget) -> Result<Target, BadInput> {
 }
 
 /// What DIR holds, refusing before any work what the write would refuse after it.
-fn check_dir(dir: &Path, target: Target, force: bool) -> Result<DirState, ProjectError> {
+pub(crate) fn check_dir(dir: &Path, target: Target, force: bool) -> Result<DirState, ProjectError> {
     let state = apiforge_project::inspect(dir)?;
     match &state {
         DirState::NotEmpty if !force => Err(ProjectError::NotEmpty { dir: dir.into() }),
@@ -127,7 +165,7 @@ fn write(
 
 /// The verify stage's outcome.
 #[derive(Debug)]
-enum Verify {
+pub(crate) enum Verify {
     /// `--no-verify`.
     Skipped,
     /// The sandboxed ruff, compileall and pytest report.
@@ -135,7 +173,7 @@ enum Verify {
 }
 
 impl Verify {
-    fn ok(&self) -> bool {
+    pub(crate) fn ok(&self) -> bool {
         match self {
             Self::Skipped => true,
             Self::Ran(report) => report.ok(),
@@ -145,8 +183,8 @@ impl Verify {
 
 /// Runs the verify stage: the prepared runtime (installed on first use), then ruff,
 /// compileall and pytest of the written project in the sandbox.
-fn verify(dir: &Path, no_verify: bool, stages: &mut Stages) -> anyhow::Result<Verify> {
-    if no_verify {
+fn run_verify(dir: &Path, verify: bool, stages: &mut Stages) -> anyhow::Result<Verify> {
+    if !verify {
         return Ok(Verify::Skipped);
     }
     let quiet = !stages.human;
@@ -166,13 +204,13 @@ fn verify_json(verify: &Verify) -> Value {
 }
 
 /// Stage timings, printed on stderr as each stage ends (human mode).
-struct Stages {
+pub(crate) struct Stages {
     human: bool,
-    done: Vec<(&'static str, f64)>,
+    done: Vec<(&'static str, Duration)>,
 }
 
 impl Stages {
-    fn new(human: bool) -> Self {
+    pub(crate) fn new(human: bool) -> Self {
         Self {
             human,
             done: Vec::new(),
@@ -187,21 +225,30 @@ impl Stages {
     ) -> Result<T, E> {
         let start = Instant::now();
         let result = stage()?;
-        // Milliseconds with one decimal: the fast stages take well under one.
-        let ms = (start.elapsed().as_secs_f64() * 10_000.0).round() / 10.0;
+        let elapsed = start.elapsed();
         if self.human {
-            eprint_line(&format!("{name} {ms} ms"));
+            eprint_line(&format!("{name} {} ms", millis(elapsed)));
         }
-        self.done.push((name, ms));
+        self.done.push((name, elapsed));
         Ok(result)
+    }
+
+    /// The stages that completed, in order, with their times.
+    pub(crate) fn done(&self) -> &[(&'static str, Duration)] {
+        &self.done
     }
 
     fn to_json(&self) -> Value {
         self.done
             .iter()
-            .map(|(name, ms)| json!({ "name": name, "ms": ms }))
+            .map(|(name, d)| json!({ "name": name, "ms": millis(*d) }))
             .collect()
     }
+}
+
+/// Milliseconds with one decimal: the fast stages take well under one.
+fn millis(d: Duration) -> f64 {
+    (d.as_secs_f64() * 10_000.0).round() / 10.0
 }
 
 /// One line, or `None` when the regeneration left no conflict.

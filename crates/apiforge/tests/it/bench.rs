@@ -1,11 +1,12 @@
-//! `apiforge bench sandbox` end to end (needs root and user namespaces, like the sandbox
-//! tests): the structure of its JSON object, never the speed.
+//! `apiforge bench sandbox` and `bench generate` end to end (need root and user namespaces,
+//! like the sandbox tests; `bench generate` also the prepared runtime, see `runtime.rs`): the
+//! structure of their output, never the speed.
 
 use std::path::Path;
 
 use serde_json::Value;
 
-use crate::{apiforge, run};
+use crate::{apiforge, run, shared_data_dir};
 
 #[test]
 fn bench_sandbox_json_reports_both_figures_for_true() {
@@ -45,4 +46,52 @@ fn bench_sandbox_rejects_a_bad_run_count() {
     let (code, _, stderr) = run(apiforge().args(["bench", "sandbox", "--runs", "0"]));
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("--runs"), "{stderr}");
+}
+
+#[test]
+fn bench_generate_rejects_bad_arguments() {
+    let corpus = crate::corpus("prompts.jsonl");
+    let corpus = corpus.to_str().expect("UTF-8 path");
+    let missing = ["bench", "generate", "/nonexistent/corpus.jsonl"];
+    let zero_runs = ["bench", "generate", corpus, "--runs", "0"];
+    let word_runs = ["bench", "generate", corpus, "--runs", "many"];
+    for (args, expect) in [
+        (&["bench", "generate"][..], "CORPUS"),
+        (&missing[..], "cannot read corpus"),
+        (&zero_runs[..], "--runs"),
+        (&word_runs[..], "--runs"),
+    ] {
+        let (code, stdout, stderr) = run(apiforge().args(args));
+        assert_eq!(code, 2, "{args:?}: {stdout}{stderr}");
+        assert!(stderr.contains(expect), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn bench_generate_one_case_prints_the_table() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let corpus = dir.path().join("one.jsonl");
+    std::fs::write(
+        &corpus,
+        r#"{"id": "todo", "prompt": "a simple todo list api", "expect": {"entities": {"Todo": ["title"]}, "relations": []}}"#,
+    )
+    .expect("write corpus");
+    let (code, stdout, stderr) = run(apiforge()
+        .env("APIFORGE_DATA_DIR", shared_data_dir())
+        .args(["bench", "generate"])
+        .arg(&corpus));
+    assert_eq!(code, 0, "stdout: {stdout}\nstderr: {stderr}");
+    assert!(
+        stdout.starts_with("prompt → verified fastapi project, 1 case × 1 run"),
+        "{stdout}"
+    );
+    let row = stdout
+        .lines()
+        .find(|l| l.starts_with("todo "))
+        .unwrap_or_else(|| panic!("a row for the case: {stdout}"));
+    assert!(row.ends_with("yes"), "verified: {row}");
+    assert!(stdout.lines().any(|l| l.starts_with("median ")), "{stdout}");
+    assert!(stdout.contains("total over 1 run: median "), "{stdout}");
+    assert!(stdout.contains("budget: P95 ≤ 10 s "), "{stdout}");
+    assert!(stderr.contains("todo run 1: "), "{stderr}");
 }
