@@ -7,6 +7,7 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_JSON = "application/problem+json"
@@ -129,6 +130,13 @@ def install(app: FastAPI, contract: dict) -> None:
         else:
             detail = str(exc.detail)
         return problem(request, exc.status_code, detail, headers=headers or None)
+
+    @app.exception_handler(DataError)
+    async def _unstorable(request: Request, exc: DataError) -> JSONResponse:
+        # Valid by the contract but refused by the database (PostgreSQL text cannot hold
+        # a NUL character): the client's value, so a 422, never a 500.
+        detail = "The database cannot store one of the values given."
+        return problem(request, 422, detail)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

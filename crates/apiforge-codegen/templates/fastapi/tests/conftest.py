@@ -1,5 +1,6 @@
 {% include "header.py" %}
-"""Fixtures: the app on a fresh SQLite file per test session, emptied after every test."""
+"""Fixtures: the app on a fresh SQLite file per test session (or `TEST_DATABASE_URL`),
+emptied after every test."""
 
 import json
 import os
@@ -19,7 +20,9 @@ USERS = {
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     database = tmp_path_factory.mktemp("db") / "test.db"
-    os.environ["DATABASE_URL"] = f"sqlite:///{database}"
+    # TEST_DATABASE_URL runs the suite on another database (e.g. an empty PostgreSQL one).
+    url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{database}"
+    os.environ["DATABASE_URL"] = url
     os.environ["CREATE_TABLES"] = "1"
     os.environ["JWT_SECRET"] = "test-secret-for-the-generated-tests-only"
     os.environ["AUTH_USERS"] = json.dumps(USERS)
