@@ -216,8 +216,9 @@ fn fit_length(text: &str, min: Option<u32>, max: Option<u32>) -> String {
 }
 
 /// The manifest's pattern must match the whole text; JSON Schema's `pattern` matches anywhere,
-/// so the contract anchors it.
-pub(crate) fn anchored(pattern: &str) -> String {
+/// so the contract anchors it. Code generators apply the same anchoring to stay with the
+/// contract.
+pub fn anchored(pattern: &str) -> String {
     let starts = pattern.starts_with('^');
     let ends = pattern.ends_with('$') && !pattern.ends_with("\\$");
     // A top-level `|` would bind looser than the anchors, so such patterns are wrapped too.

@@ -24,6 +24,7 @@ mod validate;
 use apiforge_manifest::ValidManifest;
 use serde_json::{Map, Value, json};
 
+pub use examples::anchored;
 pub use postman::postman;
 pub use render::{Format, render};
 pub use validate::{InvalidSpec, validate};

@@ -420,20 +420,12 @@ fn text_constraints(field: &Field) -> Vec<String> {
         args.push(format!("max_length={max}"));
     }
     if let Some(pattern) = &field.pattern {
-        args.push(format!("pattern={}", python::string(&anchored(pattern))));
+        args.push(format!(
+            "pattern={}",
+            python::string(&apiforge_spec::anchored(pattern))
+        ));
     }
     args
-}
-
-/// The anchoring the contract applies to a manifest pattern (see `apiforge-spec`).
-pub(crate) fn anchored(pattern: &str) -> String {
-    let starts = pattern.starts_with('^');
-    let ends = pattern.ends_with('$') && !pattern.ends_with("\\$");
-    if starts && ends && !pattern.contains('|') {
-        pattern.to_owned()
-    } else {
-        format!("^(?:{pattern})$")
-    }
 }
 
 fn number_literal(value: f64, integer: bool) -> String {

@@ -8,7 +8,7 @@ use apiforge_manifest::{Field, FieldType, RelationKind, ValidManifest};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
-use super::context::{EntityCtx, anchored};
+use super::context::EntityCtx;
 use crate::CodegenError;
 
 /// How many distinct records a test creates at most.
@@ -214,7 +214,9 @@ fn text_fits(field: &Field, text: &str) -> bool {
 fn pattern_matches(field: &Field, text: &str) -> bool {
     match &field.pattern {
         None => true,
-        Some(pattern) => regex::Regex::new(&anchored(pattern)).is_ok_and(|re| re.is_match(text)),
+        Some(pattern) => {
+            regex::Regex::new(&apiforge_spec::anchored(pattern)).is_ok_and(|re| re.is_match(text))
+        }
     }
 }
 
