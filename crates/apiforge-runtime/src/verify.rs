@@ -105,6 +105,22 @@ pub struct VerifyReport {
 }
 
 impl VerifyReport {
+    /// A report of run `sandbox_id` on `project_dir` with nothing recorded yet.
+    fn empty(project_dir: PathBuf, sandbox_id: String, wall_time: Duration) -> Self {
+        Self {
+            project_dir,
+            sandbox_id,
+            steps: Vec::new(),
+            tests: TestCounts::default(),
+            failed_tests: Vec::new(),
+            ruff_findings: Vec::new(),
+            ruff_findings_total: 0,
+            unformatted: Vec::new(),
+            problem: None,
+            wall_time,
+        }
+    }
+
     /// Every step ran and passed.
     pub fn ok(&self) -> bool {
         self.problem.is_none()
@@ -243,18 +259,8 @@ fn report_from(
     limits: &Limits,
     result: &RunResult,
 ) -> Result<VerifyReport, RuntimeError> {
-    let mut report = VerifyReport {
-        project_dir: dir.to_path_buf(),
-        sandbox_id: result.id.to_string(),
-        steps: Vec::new(),
-        tests: TestCounts::default(),
-        failed_tests: Vec::new(),
-        ruff_findings: Vec::new(),
-        ruff_findings_total: 0,
-        unformatted: Vec::new(),
-        problem: None,
-        wall_time: result.wall_time,
-    };
+    let mut report =
+        VerifyReport::empty(dir.to_path_buf(), result.id.to_string(), result.wall_time);
     let stdout = result.stdout.text();
     let line = stdout.lines().rev().find_map(|l| l.strip_prefix(MARK));
     let killed = result.limits_hit.iter().find(|l| {
@@ -422,18 +428,7 @@ mod tests {
     }
 
     fn report() -> VerifyReport {
-        VerifyReport {
-            project_dir: PathBuf::from("/p"),
-            sandbox_id: "id".into(),
-            steps: Vec::new(),
-            tests: TestCounts::default(),
-            failed_tests: Vec::new(),
-            ruff_findings: Vec::new(),
-            ruff_findings_total: 0,
-            unformatted: Vec::new(),
-            problem: None,
-            wall_time: Duration::ZERO,
-        }
+        VerifyReport::empty(PathBuf::from("/p"), "id".into(), Duration::ZERO)
     }
 
     #[test]
