@@ -172,6 +172,7 @@ mod tests {
         let names: Vec<&str> = pins.iter().map(|p| p.name.as_str()).collect();
         for top in [
             "fastapi",
+            "fastapi-offline",
             "uvicorn",
             "pytest",
             "ruff",

@@ -33,6 +33,11 @@ pub struct PreviewOptions {
     pub audit: Option<Arc<dyn AuditSink>>,
     /// How long the app may take to listen (default 20 s).
     pub ready_timeout: Duration,
+    /// The path prefix the app is served under by a proxy in front of ours (the server's
+    /// `/p/{project}`), passed to uvicorn as `--root-path` so its docs link back correctly.
+    pub root_path: Option<String>,
+    /// Extra environment of the app (the server passes the preview's `JWT_SECRET`).
+    pub env: std::collections::BTreeMap<String, String>,
 }
 
 impl Default for PreviewOptions {
@@ -46,6 +51,8 @@ impl Default for PreviewOptions {
             },
             audit: None,
             ready_timeout: Duration::from_secs(20),
+            root_path: None,
+            env: std::collections::BTreeMap::new(),
         }
     }
 }
@@ -145,7 +152,7 @@ impl Preview {
             .map_err(|source| RuntimeError::Listen { addr, source })?;
 
         let socket = format!("/app/{SOCKET}");
-        let args = [
+        let mut args = vec![
             "-m",
             "uvicorn",
             "app.main:app",
@@ -153,6 +160,9 @@ impl Preview {
             &socket,
             "--no-access-log",
         ];
+        if let Some(root_path) = &options.root_path {
+            args.extend(["--root-path", root_path]);
+        }
         let mut config = SandboxConfig::new("/usr/bin/python3", args, &dir);
         config.copy_back = false;
         config.ro_mounts = vec![runtime_mount(runtime)];
@@ -160,6 +170,9 @@ impl Preview {
         config
             .env
             .insert("DATABASE_URL".to_owned(), PREVIEW_DATABASE_URL.to_owned());
+        config
+            .env
+            .extend(options.env.iter().map(|(k, v)| (k.clone(), v.clone())));
         config.limits = options.limits.clone();
         config.audit = options.audit.clone();
         config.project = Some(dir.display().to_string());

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use apiforge_sandbox::{AuditSink, LimitHit, Limits, RunResult, Sandbox, SandboxConfig};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::junit::{FailedTest, TestCounts, parse_junit, truncate};
 use crate::python::{SANDBOX_RUNTIME_DIR, SANDBOX_SITE_PACKAGES};
@@ -105,6 +105,58 @@ pub struct VerifyReport {
 }
 
 impl VerifyReport {
+    /// The report as one JSON object: what `apiforge verify --json` prints, `generate --json`
+    /// embeds and the server stores with a version.
+    pub fn to_json(&self) -> Value {
+        let millis = |duration: Duration| u64::try_from(duration.as_millis()).unwrap_or(u64::MAX);
+        let steps: Vec<_> = self
+            .steps
+            .iter()
+            .map(|s| {
+                json!({
+                    "step": s.step.key(),
+                    "command": s.step.command(),
+                    "ok": s.ok,
+                    "exit_code": s.exit_code,
+                    "duration_ms": millis(s.duration),
+                    "output": s.output,
+                })
+            })
+            .collect();
+        let failed: Vec<_> = self
+            .failed_tests
+            .iter()
+            .map(|f| {
+                json!({
+                    "id": f.id,
+                    "file": f.file,
+                    "line": f.line,
+                    "location": f.location(),
+                    "kind": f.kind.as_str(),
+                    "message": f.message,
+                })
+            })
+            .collect();
+        let t = self.tests;
+        json!({
+            "ok": self.ok(),
+            "exit_code": if self.ok() { 0 } else { 1 },
+            "project_dir": self.project_dir,
+            "sandbox_id": self.sandbox_id,
+            "wall_ms": millis(self.wall_time),
+            "problem": self.problem,
+            "steps": steps,
+            "tests": {
+                "passed": t.passed, "failed": t.failed, "errors": t.errors, "skipped": t.skipped,
+                "total": t.total(),
+            },
+            "failed_tests": failed,
+            "ruff_findings": self.ruff_findings,
+            "ruff_findings_total": self.ruff_findings_total,
+            "unformatted": self.unformatted,
+        })
+    }
+
     /// A report of run `sandbox_id` on `project_dir` with nothing recorded yet.
     fn empty(project_dir: PathBuf, sandbox_id: String, wall_time: Duration) -> Self {
         Self {

@@ -41,6 +41,9 @@ pub enum AuditError {
     /// A record could not be turned into JSON.
     #[error("cannot encode an audit record: {0}")]
     Encode(#[from] serde_json::Error),
+    /// Another sink (the server's database) could not store the record.
+    #[error("audit sink: {0}")]
+    Sink(String),
 }
 
 /// How a run ended, as logged: `{"code": 0}`, `{"signal": 9}` or `"killed"`.

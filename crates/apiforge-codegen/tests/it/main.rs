@@ -150,6 +150,12 @@ fn check_project(name: &str, manifest: &ValidManifest, project: &Project) {
     }
     let dockerfile = text(project, "Dockerfile");
     assert!(dockerfile.contains("ARG BASE_IMAGE=python:3.11-slim@sha256:"));
+    // The docs are served from local assets: no CDN (or any other remote) URL in the app.
+    let main = text(project, "app/main.py");
+    assert!(
+        main.contains("StaticFiles(directory=DOCS_ASSETS)") && !main.contains("://"),
+        "{name}: app/main.py serves the docs assets itself"
+    );
 }
 
 #[test]
@@ -180,6 +186,7 @@ fn requirements_pin_the_prepared_runtime() {
     assert!(pins.iter().all(|pin| pin.contains("==")), "{pins:?}");
     for package in [
         "fastapi==",
+        "fastapi-offline==",
         "pydantic==",
         "sqlalchemy==",
         "alembic==",

@@ -199,7 +199,7 @@ fn run_verify(dir: &Path, verify: bool, stages: &mut Stages) -> anyhow::Result<V
 fn verify_json(verify: &Verify) -> Value {
     match verify {
         Verify::Skipped => Value::Null,
-        Verify::Ran(report) => super::verify::report_json(report),
+        Verify::Ran(report) => report.to_json(),
     }
 }
 

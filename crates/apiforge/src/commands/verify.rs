@@ -9,7 +9,6 @@ use std::time::Duration;
 use apiforge_runtime::{PythonRuntime, Step, VerifyReport, check_project, verify};
 use apiforge_sandbox::{AuditLog, AuditSink};
 use indicatif::ProgressBar;
-use serde_json::json;
 
 use crate::cli::VerifyArgs;
 use crate::exit::{self, BadInput};
@@ -43,7 +42,7 @@ pub fn run(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
     }
     let report = report?;
     if args.json {
-        print_line(&report_json(&report).to_string());
+        print_line(&report.to_json().to_string());
     } else {
         for line in report_lines(&report) {
             print_line(&line);
@@ -67,60 +66,6 @@ pub(crate) fn audit_log() -> Result<Arc<dyn AuditSink>, BadInput> {
         ))
     })?;
     Ok(Arc::new(audit))
-}
-
-fn millis(duration: Duration) -> u64 {
-    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
-}
-
-/// The report as one JSON object (also embedded by `generate --json`).
-pub(crate) fn report_json(report: &VerifyReport) -> serde_json::Value {
-    let steps: Vec<_> = report
-        .steps
-        .iter()
-        .map(|s| {
-            json!({
-                "step": s.step.key(),
-                "command": s.step.command(),
-                "ok": s.ok,
-                "exit_code": s.exit_code,
-                "duration_ms": millis(s.duration),
-                "output": s.output,
-            })
-        })
-        .collect();
-    let failed: Vec<_> = report
-        .failed_tests
-        .iter()
-        .map(|f| {
-            json!({
-                "id": f.id,
-                "file": f.file,
-                "line": f.line,
-                "location": f.location(),
-                "kind": f.kind.as_str(),
-                "message": f.message,
-            })
-        })
-        .collect();
-    let t = report.tests;
-    json!({
-        "ok": report.ok(),
-        "exit_code": if report.ok() { 0 } else { 1 },
-        "project_dir": report.project_dir,
-        "sandbox_id": report.sandbox_id,
-        "wall_ms": millis(report.wall_time),
-        "problem": report.problem,
-        "steps": steps,
-        "tests": {
-            "passed": t.passed, "failed": t.failed, "errors": t.errors, "skipped": t.skipped,
-            "total": t.total(),
-        },
-        "failed_tests": failed,
-        "ruff_findings": report.ruff_findings,
-        "ruff_findings_total": report.ruff_findings_total,
-        "unformatted": report.unformatted,
-    })
 }
 
 fn first_lines(text: &str, count: usize) -> impl Iterator<Item = String> + '_ {

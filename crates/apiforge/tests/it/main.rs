@@ -1,6 +1,7 @@
 //! End-to-end tests of the `apiforge` binary: real processes, real files, real exit codes.
 
 mod bench;
+mod docs;
 mod e2e;
 mod errors;
 mod generate;

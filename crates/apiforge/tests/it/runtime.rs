@@ -204,7 +204,7 @@ fn verify_bad_input_exits_2_in_one_line() {
 }
 
 /// Starts `apiforge preview DIR --port 0` and returns it with the URL it printed.
-fn start_preview(dir: &Path) -> (Child, String, BufReader<std::process::ChildStdout>) {
+pub(crate) fn start_preview(dir: &Path) -> (Child, String, BufReader<std::process::ChildStdout>) {
     let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("apiforge"))
         .env("APIFORGE_DATA_DIR", shared_data_dir())
         .args(["preview", dir.to_str().expect("utf-8 path"), "--port", "0"])
@@ -235,7 +235,8 @@ fn start_preview(dir: &Path) -> (Child, String, BufReader<std::process::ChildStd
     panic!("no URL printed: {line} {stderr}");
 }
 
-fn http_get(url: &str, path: &str) -> String {
+/// `GET path` on `url` (`http://host:port`) over HTTP/1.1; the whole response, head included.
+pub(crate) fn http_get(url: &str, path: &str) -> String {
     let host = url.trim_start_matches("http://");
     let mut stream = TcpStream::connect(host).expect("connect");
     stream
