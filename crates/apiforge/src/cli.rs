@@ -40,7 +40,7 @@ impl Cli {
                 command: RuntimesCommand::List(list),
             }) => list.json,
             Command::Verify(verify) => verify.json,
-            Command::Preview(_) => false,
+            Command::Preview(_) | Command::Serve(_) | Command::Worker(_) => false,
         }
     }
 }
@@ -69,6 +69,12 @@ pub enum Command {
     /// Serve a generated project from the sandbox behind a local proxy, with /docs, until
     /// Ctrl-C.
     Preview(PreviewArgs),
+    /// Run the server: HTTP API, web app and an embedded worker, on SQLite in the data
+    /// directory by default or PostgreSQL with --database-url, until Ctrl-C or SIGTERM.
+    Serve(ServeArgs),
+    /// Run a worker only: take generation jobs from the shared database until Ctrl-C or
+    /// SIGTERM (in-flight steps finish or are released to another worker).
+    Worker(WorkerArgs),
 }
 
 /// Where the API description comes from: exactly one of a prompt, a CSV file or a manifest.
@@ -318,4 +324,39 @@ pub struct PreviewArgs {
     /// The local port of the preview (default 8000; 0 picks a free one and prints it).
     #[arg(long, value_name = "N")]
     pub port: Option<String>,
+}
+
+/// Where the server keeps its data.
+#[derive(Debug, Args)]
+pub struct StorageArgs {
+    /// `postgres://…` or `sqlite://PATH` (default: SQLite in the data directory).
+    #[arg(long, value_name = "URL", env = "DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// The data directory (prepared runtimes, server key; the SQLite file by default).
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Jobs this process runs at once (default 2: verification is CPU-bound).
+    #[arg(long, value_name = "N")]
+    pub concurrency: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Where to listen.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    pub addr: String,
+    #[command(flatten)]
+    pub storage: StorageArgs,
+    /// Do not run a worker in this process (run `apiforge worker` processes instead).
+    #[arg(long)]
+    pub no_worker: bool,
+    /// The address users reach the server at, for sign-in links (default: the request's host).
+    #[arg(long, value_name = "URL", env = "APIFORGE_PUBLIC_URL")]
+    pub public_url: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct WorkerArgs {
+    #[command(flatten)]
+    pub storage: StorageArgs,
 }

@@ -14,6 +14,16 @@ pub const ENV_DATA_DIR: &str = "APIFORGE_DATA_DIR";
 pub const ENV_XDG_DATA_HOME: &str = "XDG_DATA_HOME";
 /// `HOME`: the last resort, `~/.local/share/apiforge`.
 pub const ENV_HOME: &str = "HOME";
+/// `APIFORGE_SECRET`: the server key shared by every server of a deployment (signs sessions).
+pub const ENV_SECRET: &str = "APIFORGE_SECRET";
+/// `APIFORGE_SMTP_URL` (`smtp://host:port`, `smtps://user:pass@host`): send sign-in mails.
+pub const ENV_SMTP_URL: &str = "APIFORGE_SMTP_URL";
+/// `APIFORGE_SMTP_FROM`: the sender of sign-in mails.
+pub const ENV_SMTP_FROM: &str = "APIFORGE_SMTP_FROM";
+/// `APIFORGE_LOG`: log filter of `serve` and `worker` (tracing's env-filter syntax).
+pub const ENV_LOG: &str = "APIFORGE_LOG";
+/// `APIFORGE_LOG_FORMAT=json`: structured JSON logs.
+pub const ENV_LOG_FORMAT: &str = "APIFORGE_LOG_FORMAT";
 /// `APIFORGE_AUDIT_RETENTION_DAYS`: how long sandbox audit lines are kept (default 30).
 pub const ENV_AUDIT_RETENTION_DAYS: &str = "APIFORGE_AUDIT_RETENTION_DAYS";
 
@@ -31,6 +41,11 @@ pub fn audit_dir() -> Result<PathBuf, BadInput> {
 /// How long audit lines are kept.
 pub fn audit_retention() -> Result<Duration, BadInput> {
     retention_from(std::env::var_os(ENV_AUDIT_RETENTION_DAYS))
+}
+
+/// A variable's value, `None` when unset or empty.
+pub fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
 
 fn data_dir_from(get: impl Fn(&str) -> Option<OsString>) -> Result<PathBuf, BadInput> {

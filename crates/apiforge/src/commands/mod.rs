@@ -7,8 +7,10 @@ mod plan;
 mod preview;
 mod runtimes;
 mod sandbox;
+mod serve;
 mod spec;
 mod verify;
+mod worker;
 
 use std::process::ExitCode;
 
@@ -26,5 +28,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Runtimes(args) => runtimes::run(&args),
         Command::Verify(args) => verify::run(&args),
         Command::Preview(args) => preview::run(&args),
+        Command::Serve(args) => serve::run(&args),
+        Command::Worker(args) => worker::run(&args),
     }
 }

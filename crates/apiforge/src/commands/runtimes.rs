@@ -83,7 +83,12 @@ impl Progress {
 /// The current runtime, installed first when it is missing (`generate` installs on first
 /// use), with progress on stderr unless `quiet`.
 pub(crate) fn ensure(quiet: bool) -> anyhow::Result<PythonRuntime> {
-    let data_dir = settings::data_dir()?;
+    ensure_in(&settings::data_dir()?, quiet)
+}
+
+/// [`ensure`] in a given data directory (the server's `--data-dir`).
+pub(crate) fn ensure_in(data_dir: &std::path::Path, quiet: bool) -> anyhow::Result<PythonRuntime> {
+    let data_dir = data_dir.to_path_buf();
     if let Ok(runtime) = PythonRuntime::find(&data_dir) {
         return Ok(runtime);
     }

@@ -1,0 +1,30 @@
+//! The server: `apiforge serve` (HTTP API, web app and an embedded worker) and
+//! `apiforge worker` (a worker only). Everything is stored through `apiforge-store`, work is
+//! queued through `apiforge-jobs`, and the generation job runs the same pipeline as the CLI.
+//!
+//! Handlers answer errors as RFC 9457 problems ([`problem`]), document themselves with
+//! utoipa (`/api/openapi.json`, Swagger UI at `/api/docs`, assets vendored), and are
+//! tenant-scoped through the store (row-level security on PostgreSQL).
+
+pub mod config;
+pub mod pipeline;
+pub mod problem;
+
+mod app;
+mod audit;
+mod auth;
+mod events;
+mod extract;
+mod generation;
+mod mail;
+mod metrics;
+mod openapi;
+mod previews;
+mod projects;
+mod state;
+mod system;
+mod tokens;
+
+pub use app::{Server, ServerError, run_worker};
+pub use config::{RateSettings, ServerConfig, SmtpConfig, WorkerSettings};
+pub use openapi::openapi_json;
