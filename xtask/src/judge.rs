@@ -67,11 +67,31 @@ fn contracts() -> anyhow::Result<()> {
             failed.push(id);
         }
     }
+    // The server documents itself too (`/api/openapi.json`): the same three tools.
+    let server_spec = out.join("apiforge-server.json");
+    let document = Command::new(&binary)
+        .args(["serve", "--openapi"])
+        .output()
+        .context("running apiforge serve --openapi")?;
+    if !document.status.success() {
+        bail!("apiforge serve --openapi failed: {}", String::from_utf8_lossy(&document.stderr));
+    }
+    std::fs::write(&server_spec, &document.stdout)
+        .with_context(|| format!("writing {}", server_spec.display()))?;
+    eprintln!("xtask: judge the server's own /api/openapi.json");
+    let status = Command::new("bash")
+        .arg(&judge)
+        .arg(&server_spec)
+        .status()
+        .context("starting judge.sh")?;
+    if !status.success() {
+        failed.push("the server's /api/openapi.json".to_owned());
+    }
     if !failed.is_empty() {
         bail!("the judge rejected the contract of: {}", failed.join(", "));
     }
     eprintln!(
-        "xtask: judge passed every corpus contract ({})",
+        "xtask: judge passed every corpus contract and the server's own ({})",
         judge.display()
     );
     Ok(())

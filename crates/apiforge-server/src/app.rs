@@ -215,10 +215,10 @@ fn load_or_create_secret(data_dir: &Path) -> Result<String, ServerError> {
         path: path.display().to_string(),
         source,
     };
-    if let Ok(secret) = std::fs::read_to_string(&path) {
-        if secret.trim().len() >= 32 {
-            return Ok(secret.trim().to_owned());
-        }
+    if let Ok(secret) = std::fs::read_to_string(&path)
+        && secret.trim().len() >= 32
+    {
+        return Ok(secret.trim().to_owned());
     }
     std::fs::create_dir_all(data_dir).map_err(error)?;
     let secret = crate::tokens::random_secret();

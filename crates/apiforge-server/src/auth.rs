@@ -182,7 +182,7 @@ pub struct LoginAccepted {
         (status = 400, description = "Malformed body", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Not an e-mail address", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many sign-in requests", body = Problem, content_type = "application/problem+json"),
-    ))]
+    ), security(()))]
 async fn login(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -305,7 +305,7 @@ impl From<User> for UserInfo {
         (status = 400, description = "Malformed body", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Unknown, used or expired token or code", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Neither a token nor an e-mail and code", body = Problem, content_type = "application/problem+json"),
-    ))]
+    ), security(()))]
 async fn verify(
     State(state): State<AppState>,
     headers: HeaderMap,

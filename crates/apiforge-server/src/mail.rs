@@ -11,8 +11,8 @@ use crate::config::SmtpConfig;
 pub enum Mailer {
     Log,
     Smtp {
-        transport: AsyncSmtpTransport<Tokio1Executor>,
-        from: Mailbox,
+        transport: Box<AsyncSmtpTransport<Tokio1Executor>>,
+        from: Box<Mailbox>,
     },
 }
 
@@ -39,7 +39,10 @@ impl Mailer {
             .from
             .parse()
             .map_err(|_| MailError::Config(format!("from address {:?}", smtp.from)))?;
-        Ok(Mailer::Smtp { transport, from })
+        Ok(Mailer::Smtp {
+            transport: Box::new(transport),
+            from: Box::new(from),
+        })
     }
 
     /// Sends the link and the code to `email`.
@@ -60,7 +63,7 @@ impl Mailer {
                     .parse()
                     .map_err(|_| MailError::Address(email.to_owned()))?;
                 let message = Message::builder()
-                    .from(from.clone())
+                    .from((**from).clone())
                     .to(to)
                     .subject("Your SmartAPIForge sign-in link")
                     .body(format!(

@@ -93,13 +93,13 @@ impl Previews {
         files: impl FnOnce() -> Vec<FileOut> + Send,
     ) -> Result<PreviewInfo, PreviewError> {
         let mut live = self.live.lock().await;
-        if let Some(running) = live.get(project) {
-            if running.version == version {
-                running
-                    .last_used
-                    .store(apiforge_store::now_ms(), Ordering::Relaxed);
-                return Ok(info(project, running));
-            }
+        if let Some(running) = live.get(project)
+            && running.version == version
+        {
+            running
+                .last_used
+                .store(apiforge_store::now_ms(), Ordering::Relaxed);
+            return Ok(info(project, running));
         }
         if let Some(old) = live.remove(project) {
             stop(old).await;

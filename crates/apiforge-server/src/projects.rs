@@ -469,12 +469,14 @@ async fn list_versions(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct VersionQuery {
     /// Version number (default: the current one).
     pub version: Option<i64>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct FileQuery {
     /// Version number (default: the current one).
     pub version: Option<i64>,
@@ -573,6 +575,7 @@ async fn file_content(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SpecQuery {
     /// `yaml` (default) or `json`.
     pub format: Option<String>,

@@ -39,7 +39,7 @@ pub struct Health {
     responses(
         (status = 200, description = "Healthy", body = Health),
         (status = 503, description = "The database does not answer", body = Problem, content_type = "application/problem+json"),
-    ))]
+    ), security(()))]
 async fn health(State(state): State<AppState>) -> ApiResult<axum::Json<Health>> {
     state.db.ping().await.map_err(|e| {
         Problem::new(
@@ -63,7 +63,7 @@ async fn health(State(state): State<AppState>) -> ApiResult<axum::Json<Health>> 
     responses(
         (status = 200, description = "Prometheus text format", content_type = "text/plain"),
         (status = 503, description = "Metrics are not available in this process", body = Problem, content_type = "application/problem+json"),
-    ))]
+    ), security(()))]
 async fn metrics_exposition(State(state): State<AppState>) -> ApiResult<Response> {
     let handle = names::handle().ok_or_else(|| {
         Problem::new(
@@ -85,6 +85,7 @@ async fn metrics_exposition(State(state): State<AppState>) -> ApiResult<Response
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     /// Only the runs of this sandbox (container) id.
     pub sandbox_id: Option<String>,
@@ -247,10 +248,10 @@ async fn dead_jobs(
 ) -> ApiResult<axum::Json<Vec<serde_json::Value>>> {
     let mut out = Vec::new();
     for job in state.queue.dead_jobs(1000).await? {
-        if job.user_id.as_deref() == Some(user.id.as_str()) {
-            if let Some(json) = job_json(&state, &job.id).await? {
-                out.push(json);
-            }
+        if job.user_id.as_deref() == Some(user.id.as_str())
+            && let Some(json) = job_json(&state, &job.id).await?
+        {
+            out.push(json);
         }
     }
     Ok(axum::Json(out))

@@ -353,6 +353,9 @@ pub struct ServeArgs {
     /// The address users reach the server at, for sign-in links (default: the request's host).
     #[arg(long, value_name = "URL", env = "APIFORGE_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// Print the server's OpenAPI 3.1 document (what /api/openapi.json serves) and exit.
+    #[arg(long)]
+    pub openapi: bool,
 }
 
 #[derive(Debug, Args)]

@@ -15,6 +15,10 @@ use crate::output::eprint_line;
 use crate::settings;
 
 pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
+    if args.openapi {
+        crate::output::print_line(&apiforge_server::openapi_json());
+        return Ok(ExitCode::SUCCESS);
+    }
     let addr: SocketAddr = args.addr.parse().map_err(|_| {
         BadInput(format!(
             "--addr {:?} is not an address: give IP:PORT, e.g. 127.0.0.1:8080",

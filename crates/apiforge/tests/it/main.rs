@@ -8,6 +8,7 @@ mod generate;
 mod plan;
 mod runtime;
 mod sandbox;
+mod server;
 mod spec;
 
 use std::path::{Path, PathBuf};

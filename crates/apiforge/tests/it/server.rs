@@ -1,0 +1,841 @@
+//! `apiforge serve` end to end over real HTTP (a blocking HTTP/1.1 client on `TcpStream`):
+//! sign-in by magic link (read from the server's log), a generation job followed over SSE,
+//! every project endpoint, the preview proxy, isolation between users, and bad input.
+//! Runs on SQLite and on PostgreSQL (`TEST_DATABASE_URL`, default
+//! `postgres://postgres@127.0.0.1:5432/test`, one fresh database per test).
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command as HostCommand, Stdio};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use serde_json::{Value, json};
+
+use crate::{LIBRARY, installed, shared_data_dir};
+
+// ---------------------------------------------------------------- HTTP client
+
+struct Response {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Response {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
+    }
+
+    fn describe(&self) -> String {
+        format!("{} {:?}\n{}", self.status, self.headers, self.text())
+    }
+}
+
+fn request(
+    addr: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+    timeout: Duration,
+) -> Response {
+    let mut stream = TcpStream::connect(addr).unwrap_or_else(|e| panic!("connect {addr}: {e}"));
+    stream
+        .set_read_timeout(Some(timeout))
+        .expect("read timeout set");
+    stream
+        .set_write_timeout(Some(timeout))
+        .expect("write timeout set");
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream
+        .write_all(head.as_bytes())
+        .expect("request head sent");
+    // The server may answer (413) before reading a large body and close: ignore write errors.
+    let _ = stream.write_all(body);
+    let _ = stream.flush();
+    let mut raw = Vec::new();
+    let mut buf = [0u8; 65536];
+    loop {
+        match stream.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => raw.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset && !raw.is_empty() => break,
+            Err(e) => panic!(
+                "{method} {path}: read failed after {} bytes: {e}\n{}",
+                raw.len(),
+                String::from_utf8_lossy(&raw)
+            ),
+        }
+    }
+    parse_response(&raw).unwrap_or_else(|| {
+        panic!(
+            "{method} {path}: unparsable response: {}",
+            String::from_utf8_lossy(&raw)
+        )
+    })
+}
+
+fn parse_response(raw: &[u8]) -> Option<Response> {
+    let end = raw.windows(4).position(|w| w == b"\r\n\r\n")?;
+    let head = std::str::from_utf8(&raw[..end]).ok()?;
+    let mut lines = head.split("\r\n");
+    let status: u16 = lines.next()?.split(' ').nth(1)?.parse().ok()?;
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    let mut body = raw[end + 4..].to_vec();
+    let chunked = headers
+        .iter()
+        .any(|(n, v)| n == "transfer-encoding" && v.to_ascii_lowercase().contains("chunked"));
+    if chunked {
+        body = dechunk(&body)?;
+    }
+    Some(Response {
+        status,
+        headers,
+        body,
+    })
+}
+
+fn dechunk(mut data: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    loop {
+        let line_end = data.windows(2).position(|w| w == b"\r\n")?;
+        let size_text = std::str::from_utf8(&data[..line_end]).ok()?;
+        let size = usize::from_str_radix(size_text.split(';').next()?.trim(), 16).ok()?;
+        data = &data[line_end + 2..];
+        if size == 0 {
+            return Some(out);
+        }
+        out.extend_from_slice(data.get(..size)?);
+        data = data.get(size + 2..)?;
+    }
+}
+
+// ---------------------------------------------------------------- server fixture
+
+struct Server {
+    child: Child,
+    addr: String,
+    log: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+const SHORT: Duration = Duration::from_secs(60);
+
+impl Server {
+    fn start(database_url: Option<&str>) -> Server {
+        installed();
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let port = TcpListener::bind("127.0.0.1:0")
+            .expect("a free port")
+            .local_addr()
+            .expect("a local address")
+            .port();
+        let addr = format!("127.0.0.1:{port}");
+        let url = match database_url {
+            Some(url) => url.to_owned(),
+            None => format!("sqlite://{}/db.sqlite", dir.path().display()),
+        };
+        let log = dir.path().join("server.log");
+        let stderr = std::fs::File::create(&log).expect("log file created");
+        let stdout =
+            std::fs::File::create(dir.path().join("server.out")).expect("stdout file created");
+        let child = HostCommand::new(assert_cmd::cargo::cargo_bin("apiforge"))
+            .args(["serve", "--addr", &addr, "--data-dir"])
+            .arg(shared_data_dir())
+            .args(["--database-url", &url])
+            .env("APIFORGE_LOG", "info")
+            .env_remove("APIFORGE_OFFLINE")
+            .stdin(Stdio::null())
+            .stdout(stdout)
+            .stderr(stderr)
+            .spawn()
+            .expect("apiforge serve starts");
+        let mut server = Server {
+            child,
+            addr,
+            log,
+            _dir: dir,
+        };
+        let deadline = Instant::now() + Duration::from_secs(120);
+        loop {
+            if let Some(status) = server.child.try_wait().expect("server status readable") {
+                panic!("the server exited ({status}): {}", server.log_text());
+            }
+            if TcpStream::connect(&server.addr).is_ok() {
+                let health = server.get("/api/health", None);
+                if health.status == 200 {
+                    break;
+                }
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the server is not healthy after 120 s: {}",
+                server.log_text()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        server
+    }
+
+    fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    fn call(
+        &self,
+        method: &str,
+        path: &str,
+        jwt: Option<&str>,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> Response {
+        let auth = jwt.map(|t| format!("Bearer {t}"));
+        let mut all: Vec<(&str, &str)> = headers.to_vec();
+        if let Some(auth) = &auth {
+            all.push(("Authorization", auth));
+        }
+        request(&self.addr, method, path, &all, body, SHORT)
+    }
+
+    fn get(&self, path: &str, jwt: Option<&str>) -> Response {
+        self.call("GET", path, jwt, &[], b"")
+    }
+
+    fn post_json(&self, path: &str, jwt: Option<&str>, body: &Value) -> Response {
+        self.call(
+            "POST",
+            path,
+            jwt,
+            &[("Content-Type", "application/json")],
+            body.to_string().as_bytes(),
+        )
+    }
+
+    /// Signs `email` in by the magic link the server logs; returns the JWT.
+    fn sign_in(&self, email: &str) -> String {
+        let before = self.log_text().len();
+        let login = self.post_json("/api/auth/login", None, &json!({ "email": email }));
+        assert_eq!(login.status, 202, "login: {}", login.describe());
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let token = loop {
+            let text = self.log_text();
+            let fresh = text.get(before..).unwrap_or("");
+            if let Some(token) = fresh
+                .lines()
+                .filter(|line| line.contains(email) || line.contains("callback?token="))
+                .find_map(|line| {
+                    let start = line.find("callback?token=")? + "callback?token=".len();
+                    let token = line.get(start..start + 64)?;
+                    token
+                        .chars()
+                        .all(|c| c.is_ascii_hexdigit())
+                        .then(|| token.to_owned())
+                })
+            {
+                break token;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no magic link for {email} in the log: {text}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        let verify = self.post_json("/api/auth/verify", None, &json!({ "token": token }));
+        assert_eq!(verify.status, 200, "verify: {}", verify.describe());
+        let cookie = verify.header("set-cookie").unwrap_or("");
+        assert!(
+            cookie.starts_with("apiforge_session=")
+                && cookie.contains("HttpOnly")
+                && cookie.contains("SameSite=Lax"),
+            "session cookie: {}",
+            verify.describe()
+        );
+        let body = verify.json();
+        assert_eq!(body["user"]["email"], email, "{body}");
+        assert!(body["user"]["id"].is_string() || body["user"]["id"].is_number());
+        assert!(body["token_type"].is_string(), "{body}");
+        assert!(body["expires_in"].as_u64().unwrap_or(0) > 0, "{body}");
+        body["token"].as_str().expect("a JWT").to_owned()
+    }
+}
+
+/// Asserts an RFC 9457 problem with one of `statuses`.
+#[track_caller]
+fn assert_problem(what: &str, response: &Response, statuses: &[u16]) -> Value {
+    assert!(
+        statuses.contains(&response.status),
+        "{what}: expected {statuses:?}, got {}",
+        response.describe()
+    );
+    let content_type = response.header("content-type").unwrap_or("");
+    assert!(
+        content_type.starts_with("application/problem+json"),
+        "{what}: content type {content_type:?}: {}",
+        response.describe()
+    );
+    let body = response.json();
+    assert_eq!(
+        body["status"].as_u64(),
+        Some(u64::from(response.status)),
+        "{what}: {body}"
+    );
+    assert!(body["title"].is_string(), "{what}: {body}");
+    assert!(body["detail"].is_string(), "{what}: {body}");
+    body
+}
+
+#[track_caller]
+fn assert_ok(what: &str, response: &Response) {
+    assert_eq!(response.status, 200, "{what}: {}", response.describe());
+}
+
+/// The SSE events of a stream as (event, data).
+fn sse_events(text: &str) -> Vec<(String, Value)> {
+    let mut events = Vec::new();
+    for block in text.replace("\r\n", "\n").split("\n\n") {
+        let mut kind = None;
+        let mut data = String::new();
+        for line in block.lines() {
+            if let Some(value) = line.strip_prefix("event:") {
+                kind = Some(value.trim().to_owned());
+            } else if let Some(value) = line.strip_prefix("data:") {
+                data.push_str(value.trim_start());
+            }
+        }
+        if let Some(kind) = kind {
+            let data = serde_json::from_str(&data).unwrap_or(Value::String(data));
+            events.push((kind, data));
+        }
+    }
+    events
+}
+
+fn unique() -> String {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("the clock is after 1970")
+        .as_nanos();
+    format!("{}_{}", std::process::id(), nanos % 1_000_000_000_000)
+}
+
+// ---------------------------------------------------------------- the flow
+
+fn server_flow(server: &Server) {
+    let ada = server.sign_in("ada@example.com");
+    let me = server.get("/api/auth/me", Some(&ada));
+    assert_ok("me", &me);
+    assert_eq!(
+        me.json()["email"]
+            .as_str()
+            .or(me.json()["user"]["email"].as_str()),
+        Some("ada@example.com"),
+        "{}",
+        me.describe()
+    );
+
+    // Create and follow the job.
+    let created = server.post_json("/api/projects", Some(&ada), &json!({ "prompt": LIBRARY }));
+    assert_eq!(created.status, 202, "create: {}", created.describe());
+    let created = created.json();
+    let id = created["project"]["id"]
+        .as_str()
+        .expect("project id")
+        .to_owned();
+    let job = match &created["job_id"] {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    let started = Instant::now();
+    let events = request(
+        &server.addr,
+        "GET",
+        &format!("/api/jobs/{job}/events"),
+        &[
+            ("Authorization", &format!("Bearer {ada}")),
+            ("Accept", "text/event-stream"),
+        ],
+        b"",
+        Duration::from_secs(300),
+    );
+    assert_ok("events", &events);
+    assert!(
+        events
+            .header("content-type")
+            .unwrap_or("")
+            .starts_with("text/event-stream"),
+        "{}",
+        events.describe()
+    );
+    let stream = sse_events(&events.text());
+    eprintln!("job finished after {:?}", started.elapsed());
+    let kinds: Vec<&str> = stream.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(kinds.first(), Some(&"enqueued"), "{}", events.text());
+    assert!(kinds.contains(&"started"), "{}", events.text());
+    assert_eq!(kinds.last(), Some(&"succeeded"), "{}", events.text());
+    let steps: Vec<(String, String)> = stream
+        .iter()
+        .filter(|(k, _)| k.starts_with("step_"))
+        .map(|(k, d)| {
+            (
+                k.clone(),
+                d["data"]["step"]
+                    .as_str()
+                    .or(d["step"].as_str())
+                    .unwrap_or("?")
+                    .to_owned(),
+            )
+        })
+        .collect();
+    let mut expected = Vec::new();
+    for step in ["plan", "spec", "codegen", "verify", "preview", "save"] {
+        expected.push(("step_started".to_owned(), step.to_owned()));
+        expected.push(("step_finished".to_owned(), step.to_owned()));
+    }
+    assert_eq!(steps, expected, "{}", events.text());
+    let ids: Vec<u64> = events
+        .text()
+        .lines()
+        .filter_map(|line| line.strip_prefix("id:"))
+        .map(|id| id.trim().parse().expect("a numeric event id"))
+        .collect();
+    assert_eq!(ids.len(), stream.len(), "{}", events.text());
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
+
+    // The project and its artifacts.
+    let base = format!("/api/projects/{id}");
+    let project = server.get(&base, Some(&ada));
+    assert_ok("project", &project);
+    let project_json = project.json();
+    let project_json = if project_json["project"].is_object() {
+        project_json["project"].clone()
+    } else {
+        project_json
+    };
+    assert_eq!(project_json["status"], "ready", "{project_json}");
+    assert_eq!(project_json["current_version"], 1, "{project_json}");
+    let status = server.get(&format!("{base}/status"), Some(&ada));
+    assert_ok("status", &status);
+    assert!(status.text().contains("ready"), "{}", status.describe());
+    let versions = server.get(&format!("{base}/versions"), Some(&ada));
+    assert_ok("versions", &versions);
+    let versions = versions.json();
+    let list = versions
+        .as_array()
+        .or(versions["items"].as_array())
+        .or(versions["versions"].as_array());
+    assert_eq!(list.map(Vec::len), Some(1), "{versions}");
+    let files = server.get(&format!("{base}/files"), Some(&ada));
+    assert_ok("files", &files);
+    let files = files.json();
+    let list = files
+        .as_array()
+        .or(files["items"].as_array())
+        .or(files["files"].as_array())
+        .expect("a file list")
+        .clone();
+    let main = list
+        .iter()
+        .find(|f| f["path"] == "app/main.py")
+        .unwrap_or_else(|| panic!("no app/main.py: {files}"));
+    assert_eq!(main["sha256"].as_str().map(str::len), Some(64), "{main}");
+    assert!(main["size"].as_u64().unwrap_or(0) > 0, "{main}");
+    assert!(!main["ownership"].is_null(), "{main}");
+    let content = server.get(
+        &format!("{base}/files/content?path=app/main.py"),
+        Some(&ada),
+    );
+    assert_ok("content", &content);
+    assert!(content.text().contains("FastAPI"), "{}", content.describe());
+    let spec = server.get(&format!("{base}/spec"), Some(&ada));
+    assert_ok("spec", &spec);
+    assert!(
+        spec.text().starts_with("openapi: \"3.1.0\""),
+        "{}",
+        spec.describe()
+    );
+    let spec_json = server.get(&format!("{base}/spec?format=json"), Some(&ada));
+    assert_ok("spec json", &spec_json);
+    assert_eq!(spec_json.json()["openapi"], "3.1.0");
+    let postman = server.get(&format!("{base}/postman"), Some(&ada));
+    assert_ok("postman", &postman);
+    assert!(postman.json()["info"].is_object(), "{}", postman.describe());
+    let report = server.get(&format!("{base}/report"), Some(&ada));
+    assert_ok("report", &report);
+    let report = report.json();
+    assert_eq!(report["ok"], true, "{report}");
+    assert_eq!(report["tests"]["failed"], 0, "{report}");
+    assert!(
+        report["tests"]["passed"].as_u64().unwrap_or(0) > 0,
+        "{report}"
+    );
+
+    // The preview.
+    let preview = server.get(&format!("{base}/preview"), Some(&ada));
+    assert_ok("preview", &preview);
+    let preview = preview.json();
+    assert_eq!(preview["path"], format!("/p/{id}/"), "{preview}");
+    assert_eq!(preview["docs"], format!("/p/{id}/docs"), "{preview}");
+    assert_eq!(preview["version"], 1, "{preview}");
+    // `token` is only set when the generated API has auth; the library API has none.
+    assert!(preview.get("token").is_some(), "{preview}");
+    for field in ["path", "docs", "version"] {
+        assert!(!preview[field].is_null(), "{field}: {preview}");
+    }
+    let docs = server.call(
+        "GET",
+        &format!("/p/{id}/docs"),
+        None,
+        &[("X-Apiforge-Token", &ada)],
+        b"",
+    );
+    assert_ok("preview docs", &docs);
+    let bundle = format!("/p/{id}/docs/assets/swagger-ui-bundle.js");
+    assert!(docs.text().contains(&bundle), "{}", docs.describe());
+    let asset = server.call("GET", &bundle, None, &[("X-Apiforge-Token", &ada)], b"");
+    assert_ok("swagger bundle", &asset);
+    assert!(
+        asset
+            .header("content-type")
+            .unwrap_or("")
+            .contains("javascript"),
+        "{:?}",
+        asset.headers
+    );
+    let books = server.call(
+        "GET",
+        &format!("/p/{id}/books"),
+        None,
+        &[("X-Apiforge-Token", &ada)],
+        b"",
+    );
+    assert_ok("preview books", &books);
+    assert!(books.json()["items"].is_array(), "{}", books.describe());
+
+    // The server's own documents, metrics and audit log.
+    let api_docs = server.get("/api/docs/", None);
+    assert_ok("api docs", &api_docs);
+    let openapi = server.get("/api/openapi.json", None);
+    assert_ok("openapi", &openapi);
+    assert_eq!(openapi.json()["openapi"], "3.1.0");
+    let metrics = server.get("/api/metrics", Some(&ada));
+    assert_ok("metrics", &metrics);
+    assert!(
+        metrics.text().contains("apiforge_"),
+        "{}",
+        metrics.describe()
+    );
+    let audit = server.get(&format!("/api/audit?project_id={id}"), Some(&ada));
+    assert_ok("audit", &audit);
+    let audit = audit.json();
+    let runs: Vec<&Value> = audit
+        .as_array()
+        .unwrap_or_else(|| panic!("audit is an array: {audit}"))
+        .iter()
+        .filter(|e| e["kind"] == "sandbox.run")
+        .collect();
+    assert!(!runs.is_empty(), "{audit}");
+    let sandbox_id = runs[0]["sandbox_id"]
+        .as_str()
+        .expect("sandbox_id")
+        .to_owned();
+    let one = server.get(&format!("/api/audit?sandbox_id={sandbox_id}"), Some(&ada));
+    assert_ok("audit by sandbox", &one);
+    let one = one.json();
+    let one = one.as_array().expect("an array");
+    eprintln!(
+        "audit: {} events for the project, {} sandbox runs, {} for sandbox {sandbox_id}",
+        audit.as_array().map_or(0, Vec::len),
+        runs.len(),
+        one.len()
+    );
+    assert!(!one.is_empty());
+    assert!(
+        one.iter().all(|e| e["sandbox_id"] == sandbox_id.as_str()),
+        "{one:?}"
+    );
+    assert_eq!(one.len(), 1, "just that run: {one:?}");
+
+    // Isolation: bob sees nothing of ada's.
+    let bob = server.sign_in("bob@example.com");
+    let mine = server.get("/api/projects", Some(&bob));
+    assert_ok("bob's projects", &mine);
+    let mine = mine.json();
+    let mine_list = mine
+        .as_array()
+        .or(mine["items"].as_array())
+        .or(mine["projects"].as_array());
+    assert_eq!(mine_list.map(Vec::len), Some(0), "{mine}");
+    let denied = [404, 403];
+    for path in [
+        base.clone(),
+        format!("{base}/status"),
+        format!("{base}/versions"),
+        format!("{base}/files"),
+        format!("{base}/files/content?path=app/main.py"),
+        format!("{base}/spec"),
+        format!("{base}/spec?format=json"),
+        format!("{base}/postman"),
+        format!("{base}/report"),
+        format!("{base}/preview"),
+        format!("/api/jobs/{job}"),
+        format!("/api/jobs/{job}/events"),
+    ] {
+        assert_problem(
+            &format!("bob GET {path}"),
+            &server.get(&path, Some(&bob)),
+            &denied,
+        );
+        assert_problem(
+            &format!("anonymous GET {path}"),
+            &server.get(&path, None),
+            &[401],
+        );
+    }
+    let retry = format!("/api/jobs/{job}/retry");
+    assert_problem(
+        "bob retry",
+        &server.call("POST", &retry, Some(&bob), &[], b""),
+        &denied,
+    );
+    assert_problem(
+        "anonymous retry",
+        &server.call("POST", &retry, None, &[], b""),
+        &[401],
+    );
+    let docs_path = format!("/p/{id}/docs");
+    assert_problem(
+        "bob preview docs",
+        &server.call("GET", &docs_path, None, &[("X-Apiforge-Token", &bob)], b""),
+        &denied,
+    );
+    assert_problem(
+        "anonymous preview docs",
+        &server.get(&docs_path, None),
+        &[401],
+    );
+    assert_problem(
+        "anonymous projects",
+        &server.get("/api/projects", None),
+        &[401],
+    );
+    assert_problem("anonymous me", &server.get("/api/auth/me", None), &[401]);
+
+    // Logout revokes the JWT.
+    let logout = server.call("POST", "/api/auth/logout", Some(&ada), &[], b"");
+    assert_eq!(logout.status, 204, "logout: {}", logout.describe());
+    assert_problem(
+        "me after logout",
+        &server.get("/api/auth/me", Some(&ada)),
+        &[401],
+    );
+    assert_ok(
+        "bob still signed in",
+        &server.get("/api/auth/me", Some(&bob)),
+    );
+}
+
+#[test]
+fn server_flow_on_sqlite() {
+    let server = Server::start(None);
+    server_flow(&server);
+}
+
+struct PgDatabase {
+    admin_url: String,
+    name: String,
+    url: String,
+}
+
+impl PgDatabase {
+    fn create() -> PgDatabase {
+        let admin_url = std::env::var("TEST_DATABASE_URL")
+            .ok()
+            .filter(|u| !u.is_empty())
+            .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/test".to_owned());
+        let name = format!("apiforge_e2e_{}", unique());
+        let (prefix, _) = admin_url.rsplit_once('/').expect("a database URL");
+        let url = format!("{prefix}/{name}");
+        let database = PgDatabase {
+            admin_url,
+            name,
+            url,
+        };
+        let output = database.psql(&format!("CREATE DATABASE {}", database.name));
+        assert!(
+            output.status.success(),
+            "CREATE DATABASE failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        database
+    }
+
+    fn psql(&self, sql: &str) -> std::process::Output {
+        HostCommand::new("psql")
+            .args(["-d", &self.admin_url, "-v", "ON_ERROR_STOP=1", "-c", sql])
+            .output()
+            .expect("psql runs")
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        let _ = self.psql(&format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            self.name
+        ));
+    }
+}
+
+#[test]
+fn server_flow_on_postgres() {
+    let database = PgDatabase::create();
+    let server = Server::start(Some(&database.url));
+    server_flow(&server);
+    drop(server);
+}
+
+// ---------------------------------------------------------------- bad input
+
+fn multipart(file_name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
+    let boundary = format!("apiforgeboundary{}", unique());
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: text/csv\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+#[test]
+fn server_rejects_bad_input_on_sqlite() {
+    let server = Server::start(None);
+    let ada = server.sign_in("ada@example.com");
+    let jwt = Some(ada.as_str());
+    let json_type = [("Content-Type", "application/json")];
+
+    let long = "a".repeat(20_001);
+    assert_problem(
+        "oversized prompt",
+        &server.post_json("/api/projects", jwt, &json!({ "prompt": long })),
+        &[413],
+    );
+    assert_problem(
+        "empty prompt",
+        &server.post_json("/api/projects", jwt, &json!({ "prompt": "  " })),
+        &[422],
+    );
+    assert_problem(
+        "malformed JSON",
+        &server.call("POST", "/api/projects", jwt, &json_type, b"{\"prompt\":"),
+        &[400],
+    );
+    assert_problem(
+        "text/plain",
+        &server.call(
+            "POST",
+            "/api/projects",
+            jwt,
+            &[("Content-Type", "text/plain")],
+            LIBRARY.as_bytes(),
+        ),
+        &[415],
+    );
+    let binary: Vec<u8> = b"name,age\n\0\0\xff\xfe\x80,1\n".to_vec();
+    let (content_type, body) = multipart("x.csv", &binary);
+    assert_problem(
+        "binary CSV",
+        &server.call(
+            "POST",
+            "/api/projects",
+            jwt,
+            &[("Content-Type", &content_type)],
+            &body,
+        ),
+        &[422],
+    );
+    let (content_type, body) = multipart("x.csv", b"");
+    assert_problem(
+        "empty CSV",
+        &server.call(
+            "POST",
+            "/api/projects",
+            jwt,
+            &[("Content-Type", &content_type)],
+            &body,
+        ),
+        &[422],
+    );
+    let mut big = b"name,age\n".to_vec();
+    while big.len() <= 5 * 1024 * 1024 + 1024 {
+        big.extend_from_slice(b"someone with a long name,42\n");
+    }
+    let (content_type, body) = multipart("x.csv", &big);
+    assert_problem(
+        "CSV over 5 MB",
+        &server.call(
+            "POST",
+            "/api/projects",
+            jwt,
+            &[("Content-Type", &content_type)],
+            &body,
+        ),
+        &[413],
+    );
+    assert_problem(
+        "unknown route",
+        &server.get("/api/no-such-route", jwt),
+        &[404],
+    );
+    assert_problem(
+        "login with a bad email",
+        &server.post_json("/api/auth/login", None, &json!({ "email": "not-an-email" })),
+        &[422],
+    );
+    assert_problem(
+        "verify with a wrong token",
+        &server.post_json(
+            "/api/auth/verify",
+            None,
+            &json!({ "token": "0".repeat(64) }),
+        ),
+        &[401],
+    );
+    // None of it created a project.
+    let projects = server.get("/api/projects", jwt).json();
+    let list = projects
+        .as_array()
+        .or(projects["items"].as_array())
+        .or(projects["projects"].as_array());
+    assert_eq!(list.map(Vec::len), Some(0), "{projects}");
+}
