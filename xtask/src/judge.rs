@@ -74,7 +74,10 @@ fn contracts() -> anyhow::Result<()> {
         .output()
         .context("running apiforge serve --openapi")?;
     if !document.status.success() {
-        bail!("apiforge serve --openapi failed: {}", String::from_utf8_lossy(&document.stderr));
+        bail!(
+            "apiforge serve --openapi failed: {}",
+            String::from_utf8_lossy(&document.stderr)
+        );
     }
     std::fs::write(&server_spec, &document.stdout)
         .with_context(|| format!("writing {}", server_spec.display()))?;
