@@ -277,7 +277,11 @@ mod tests {
             serde_json::from_str(&serde_json::to_string(&planned).unwrap()).unwrap();
         let contract = spec(&planned).unwrap();
         assert!(contract.json.contains("\"openapi\": \"3.1.0\""));
-        assert!(contract.yaml.starts_with("openapi: 3.1.0"));
+        assert!(
+            contract.yaml.starts_with("openapi: \"3.1.0\""),
+            "{}",
+            &contract.yaml[..40]
+        );
         let generated = codegen(&planned, "fastapi").unwrap();
         assert!(generated.files.iter().any(|f| f.path == "app/main.py"));
         assert!(generated.files.iter().any(|f| f.ownership == "user"));
