@@ -256,25 +256,7 @@ impl Queue {
     pub async fn retry(&self, id: &JobId) -> Result<bool, QueueError> {
         const SQL: &str = "UPDATE jobs SET state = 'queued', attempts = 0, run_at = $2, \
              finished_at = NULL, updated_at = $2 WHERE id = $1 AND state = 'dead'";
-        let now = now_ms();
-        let changed = on_pool!(&self.inner.db, |pool| {
-            let mut tx = pool.begin().await?;
-            let done = sqlx::query(SQL)
-                .bind(id.as_str())
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-            if done.rows_affected() == 0 {
-                tx.rollback().await?;
-                false
-            } else {
-                tx.add_event(id.as_str(), now, event::RETRIED, &json!({}))
-                    .await?;
-                tx.wake_workers().await?;
-                tx.commit().await?;
-                true
-            }
-        });
+        let changed = self.transition(id, SQL, event::RETRIED, true).await?;
         if changed {
             self.wake_local();
         }
@@ -288,10 +270,27 @@ impl Queue {
         const SQL: &str = "UPDATE jobs SET state = 'cancelled', lease_owner = NULL, \
              lease_expires_at = NULL, finished_at = $2, updated_at = $2 \
              WHERE id = $1 AND state IN ('queued', 'running')";
+        let changed = self.transition(id, SQL, event::CANCELLED, false).await?;
+        if changed {
+            self.inner.events_wake.notify_waiters();
+        }
+        Ok(changed)
+    }
+
+    /// Runs `sql` (binding the job id and now) and, when it changed the job, records
+    /// `event` in the same transaction (and notifies other processes' workers when
+    /// `wake_workers`). Returns whether the job changed.
+    async fn transition(
+        &self,
+        id: &JobId,
+        sql: &'static str,
+        event: &str,
+        wake_workers: bool,
+    ) -> Result<bool, QueueError> {
         let now = now_ms();
-        let changed = on_pool!(&self.inner.db, |pool| {
+        Ok(on_pool!(&self.inner.db, |pool| {
             let mut tx = pool.begin().await?;
-            let done = sqlx::query(SQL)
+            let done = sqlx::query(sql)
                 .bind(id.as_str())
                 .bind(now)
                 .execute(&mut *tx)
@@ -300,16 +299,14 @@ impl Queue {
                 tx.rollback().await?;
                 false
             } else {
-                tx.add_event(id.as_str(), now, event::CANCELLED, &json!({}))
-                    .await?;
+                tx.add_event(id.as_str(), now, event, &json!({})).await?;
+                if wake_workers {
+                    tx.wake_workers().await?;
+                }
                 tx.commit().await?;
                 true
             }
-        });
-        if changed {
-            self.inner.events_wake.notify_waiters();
-        }
-        Ok(changed)
+        }))
     }
 
     /// Jobs per state (for the queue-depth gauge).
