@@ -244,7 +244,7 @@ fn public_url(state: &AppState, headers: &HeaderMap) -> String {
 
 /// A plausible address, lower-cased: the one form users are stored under.
 fn normalise_email(email: &str) -> Result<String, Problem> {
-    let email = email.trim().to_lowercase();
+    let email = apiforge_store::normalize_email(email);
     let valid = email.len() <= 254
         && !email.chars().any(|c| c.is_whitespace() || c.is_control())
         && email.split_once('@').is_some_and(|(local, domain)| {

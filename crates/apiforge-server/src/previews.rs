@@ -84,13 +84,14 @@ impl Previews {
     }
 
     /// The running preview of `project` at `version`, started from `files` if needed
-    /// (`roles` non-empty: the API has auth; a token with all of them is minted).
-    pub async fn ensure(
+    /// (`roles` non-empty: the API has auth; a token with all of them is minted). `files`
+    /// is only awaited when the preview has to start, so a running one costs no reads.
+    pub async fn ensure<E: std::fmt::Display>(
         &self,
         project: &str,
         version: i64,
         roles: Vec<String>,
-        files: impl FnOnce() -> Vec<FileOut> + Send,
+        files: impl Future<Output = Result<Vec<FileOut>, E>> + Send,
     ) -> Result<PreviewInfo, PreviewError> {
         let mut live = self.live.lock().await;
         if let Some(running) = live.get(project)
@@ -104,7 +105,9 @@ impl Previews {
         if let Some(old) = live.remove(project) {
             stop(old).await;
         }
-        let files = files();
+        let files = files
+            .await
+            .map_err(|e| PreviewError::Start(format!("reading the version's files: {e}")))?;
         let data_dir = self.data_dir.clone();
         let audit = self.audit.clone();
         let root_path = format!("/p/{project}");

@@ -700,14 +700,19 @@ pub async fn start_preview(
             "the current version failed verification, so it is not previewed: see its test report",
         ));
     }
-    let mut files = Vec::new();
-    for (file, content) in state.db.version_files_system(&version.id).await? {
-        files.push(crate::pipeline::FileOut {
-            path: file.path,
-            contents: String::from_utf8_lossy(&content).into_owned(),
-            ownership: file.ownership.as_str().to_owned(),
-        });
-    }
+    let files = async {
+        let stored = state.db.version_files_system(&version.id).await?;
+        Ok::<_, apiforge_store::StoreError>(
+            stored
+                .into_iter()
+                .map(|(file, content)| crate::pipeline::FileOut {
+                    path: file.path,
+                    contents: String::from_utf8_lossy(&content).into_owned(),
+                    ownership: file.ownership.as_str().to_owned(),
+                })
+                .collect(),
+        )
+    };
     let manifest: serde_json::Value = serde_json::from_str(&version.manifest).unwrap_or_default();
     let roles = if manifest["auth"]["kind"] == "jwt" {
         manifest["auth"]["roles"]
@@ -725,7 +730,7 @@ pub async fn start_preview(
     };
     state
         .previews
-        .ensure(id, version.number, roles, move || files)
+        .ensure(id, version.number, roles, files)
         .await
         .map_err(|e| Problem::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string()))
 }
