@@ -270,6 +270,7 @@ impl Worker {
             lost.clone(),
             stopping,
         );
+        tracing::info!(job = %job.id, kind = %job.kind, attempt = job.attempts, "job started");
         let started = Instant::now();
         // The handler runs in its own task: the heartbeat below keeps going whatever the
         // handler does, and a handler that panics fails the attempt instead of the worker.
@@ -313,7 +314,7 @@ impl Worker {
                 match lease::succeed(&self.queue, &lease, now, &result, job.attempts, duration_ms)
                     .await
                 {
-                    Ok(true) => {}
+                    Ok(true) => tracing::info!(job = %job.id, duration_ms, "job succeeded"),
                     Ok(false) => {
                         tracing::info!(job = %job.id, "finished after losing the lease; result dropped")
                     }

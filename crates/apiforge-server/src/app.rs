@@ -62,6 +62,8 @@ pub fn api_router() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(crate::auth::router())
         .merge(crate::projects::router())
+        .merge(crate::export::router())
+        .merge(crate::sharing::router())
         .merge(crate::events::router())
         .merge(crate::system::router())
 }
@@ -93,6 +95,7 @@ impl Server {
                 source,
             })?;
         crate::metrics::handle();
+        let user_limits = crate::limits::UserLimits::new(config.user_rate);
         Ok(Self {
             state: AppState {
                 db,
@@ -102,6 +105,7 @@ impl Server {
                 config: Arc::new(config),
                 mailer,
                 previews,
+                user_limits,
             },
             listener,
         })
@@ -127,7 +131,7 @@ impl Server {
                 .clone()
                 .reap(Duration::from_secs(30), shutdown.clone()),
         );
-        tasks.spawn(prune_audit(state.clone(), shutdown.clone()));
+        tasks.spawn(housekeeping(state.clone(), shutdown.clone()));
         let app = router(state.clone());
         tracing::info!(addr = ?self.listener.local_addr().ok(), "serving");
         let served = axum::serve(
@@ -191,9 +195,11 @@ fn hostname() -> String {
         .unwrap_or_else(|_| "worker".to_owned())
 }
 
-/// Keeps the audit trail at its retention (US-07: 30 days), hourly.
-async fn prune_audit(state: AppState, shutdown: CancellationToken) {
+/// Hourly: keeps the audit trail at its retention (US-07: 30 days) and forgets the rate
+/// buckets of users who went quiet.
+async fn housekeeping(state: AppState, shutdown: CancellationToken) {
     loop {
+        state.user_limits.prune();
         let cutoff = apiforge_store::now_ms()
             - i64::try_from(state.config.audit_retention.as_millis()).unwrap_or(i64::MAX);
         if let Err(error) = state.db.prune_audit(cutoff).await {
@@ -236,11 +242,12 @@ fn load_or_create_secret(data_dir: &Path) -> Result<String, ServerError> {
 /// The whole HTTP surface with its middleware.
 pub fn router(state: AppState) -> Router {
     let (api, openapi) = api_router().split_for_parts();
-    let rate = state.config.ip_rate;
-    let governor = GovernorConfigBuilder::default()
-        .per_millisecond((1000 / rate.per_second.max(1)).max(1))
-        .burst_size(rate.burst.max(1))
-        .finish();
+    let governor = state.config.ip_rate.and_then(|rate| {
+        GovernorConfigBuilder::default()
+            .per_millisecond((1000 / rate.per_second.max(1)).max(1))
+            .burst_size(rate.burst.max(1))
+            .finish()
+    });
     let mut api = api.with_state(state.clone());
     if let Some(governor) = governor {
         api = api.layer(GovernorLayer::new(governor).error_handler(|error| {

@@ -127,6 +127,12 @@ fn credential(headers: &HeaderMap) -> Option<(String, bool)> {
 }
 
 async fn authenticate(state: &AppState, credential: &str) -> Result<CurrentUser, Problem> {
+    let user = identify(state, credential).await?;
+    state.user_limits.check(user.id.as_str())?;
+    Ok(user)
+}
+
+async fn identify(state: &AppState, credential: &str) -> Result<CurrentUser, Problem> {
     let invalid =
         || Problem::unauthorized("the credential is invalid, expired or revoked: sign in again");
     if credential.starts_with(API_TOKEN_PREFIX) {
@@ -243,7 +249,7 @@ fn public_url(state: &AppState, headers: &HeaderMap) -> String {
 }
 
 /// A plausible address, lower-cased: the one form users are stored under.
-fn normalise_email(email: &str) -> Result<String, Problem> {
+pub(crate) fn normalise_email(email: &str) -> Result<String, Problem> {
     let email = apiforge_store::normalize_email(email);
     let valid = email.len() <= 254
         && !email.chars().any(|c| c.is_whitespace() || c.is_control())

@@ -41,8 +41,11 @@ pub struct ServerConfig {
     /// Run a worker inside the server process (`serve` does; tests may not).
     pub embedded_worker: bool,
     pub worker: WorkerSettings,
-    /// Requests per second and burst per client IP on the API.
-    pub ip_rate: RateSettings,
+    /// Requests per second and burst per client IP on the API (`None`: unlimited).
+    pub ip_rate: Option<RateSettings>,
+    /// Requests per second and burst per signed-in user, from any address (`None`:
+    /// unlimited).
+    pub user_rate: Option<RateSettings>,
     /// Login requests allowed per e-mail address per 15 minutes.
     pub logins_per_email: u32,
     /// A preview unused this long is stopped.
@@ -61,7 +64,7 @@ pub struct WorkerSettings {
 }
 
 /// A token bucket.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateSettings {
     pub per_second: u64,
     pub burst: u32,
@@ -81,10 +84,14 @@ impl ServerConfig {
             session_ttl: Duration::from_secs(30 * 86_400),
             embedded_worker: true,
             worker: WorkerSettings::default(),
-            ip_rate: RateSettings {
+            ip_rate: Some(RateSettings {
                 per_second: 50,
                 burst: 400,
-            },
+            }),
+            user_rate: Some(RateSettings {
+                per_second: 20,
+                burst: 200,
+            }),
             logins_per_email: 5,
             preview_idle: Duration::from_secs(15 * 60),
             audit_retention: Duration::from_secs(30 * 86_400),

@@ -42,7 +42,7 @@ pub fn ws_router() -> axum::Router<AppState> {
 pub struct ProgressEvent {
     pub id: i64,
     pub job_id: String,
-    /// e.g. `step_started`, `step_succeeded`, `retrying`, `succeeded`, `dead`.
+    /// e.g. `enqueued`, `started`, `step_started`, `step_finished`, `step_reused`, `step_failed`, `retrying`, `succeeded`, `dead`.
     pub kind: String,
     pub at: i64,
     pub data: serde_json::Value,

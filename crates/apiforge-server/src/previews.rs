@@ -181,6 +181,15 @@ impl Previews {
         metrics::gauge!(names::PREVIEWS_RUNNING).set(live.len() as f64);
     }
 
+    /// Stops the preview of `project`, if one runs (the project was deleted).
+    pub async fn stop(&self, project: &str) {
+        let mut live = self.live.lock().await;
+        if let Some(running) = live.remove(project) {
+            stop(running).await;
+        }
+        metrics::gauge!(names::PREVIEWS_RUNNING).set(live.len() as f64);
+    }
+
     /// Stops every preview (shutdown).
     pub async fn stop_all(&self) {
         let mut live = self.live.lock().await;

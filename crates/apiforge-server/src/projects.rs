@@ -26,7 +26,8 @@ use crate::state::AppState;
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_projects, create_project))
-        .routes(routes!(get_project))
+        .routes(routes!(get_project, delete_project))
+        .routes(routes!(plan_only))
         .routes(routes!(project_status))
         .routes(routes!(list_versions))
         .routes(routes!(list_files))
@@ -392,6 +393,62 @@ async fn get_project(
     Ok(axum::Json(info(project, role)))
 }
 
+/// Delete a project with its versions and files. Owners only.
+#[utoipa::path(delete, path = "/api/projects/{id}", tag = "projects",
+    params(("id" = String, Path, description = "Project id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Only the owner deletes", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such project that you can see", body = Problem, content_type = "application/problem+json"),
+    ), security(("bearer" = [])))]
+async fn delete_project(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<StatusCode> {
+    let project = project_id(&id)?;
+    state.db.tenant(&user.id).delete_project(&project).await?;
+    state.previews.stop(&id).await;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PlanOnly {
+    /// The manifest the built-in planner makes of the input (entities, fields, relations).
+    pub manifest: serde_json::Value,
+    pub manifest_sha256: String,
+}
+
+/// Plan a prompt or CSV without creating a project: what the generation would build
+/// (the web app previews a CSV's inferred fields with it).
+#[utoipa::path(post, path = "/api/plan", tag = "projects",
+    request_body(content(
+        (CreateProject = "application/json"),
+        (CsvUpload = "multipart/form-data"),
+    )),
+    responses(
+        (status = 200, description = "The manifest", body = PlanOnly),
+        (status = 400, description = "Malformed body", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Prompt or CSV too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Neither JSON nor a multipart form", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Empty or unusable input", body = Problem, content_type = "application/problem+json"),
+    ), security(("bearer" = [])))]
+async fn plan_only(
+    State(state): State<AppState>,
+    _user: CurrentUser,
+    request: Request,
+) -> ApiResult<axum::Json<PlanOnly>> {
+    let input = read_input(&state, request).await?;
+    let planned =
+        crate::pipeline::plan(&input.source).map_err(|e| Problem::unprocessable(e.to_string()))?;
+    Ok(axum::Json(PlanOnly {
+        manifest: planned.manifest,
+        manifest_sha256: planned.manifest_sha256,
+    }))
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ProjectStatus {
     pub status: String,
@@ -493,7 +550,7 @@ pub struct FileInfo {
     pub ownership: String,
 }
 
-async fn chosen_version(
+pub(crate) async fn chosen_version(
     tenant: &Tenant,
     id: &str,
     version: Option<i64>,

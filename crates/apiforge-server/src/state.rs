@@ -6,6 +6,7 @@ use apiforge_jobs::Queue;
 use apiforge_store::Db;
 
 use crate::config::ServerConfig;
+use crate::limits::UserLimits;
 use crate::mail::Mailer;
 use crate::previews::Previews;
 use crate::tokens::JwtKeys;
@@ -21,4 +22,6 @@ pub struct AppState {
     pub secret: Arc<str>,
     pub mailer: Mailer,
     pub previews: Previews,
+    /// Per-user request rate (the per-IP limit is a layer).
+    pub user_limits: UserLimits,
 }

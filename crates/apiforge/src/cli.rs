@@ -33,6 +33,12 @@ impl Cli {
             Command::Bench(BenchArgs {
                 command: BenchCommand::Generate(bench),
             }) => bench.json,
+            Command::Bench(BenchArgs {
+                command: BenchCommand::Api(bench),
+            }) => bench.server.json,
+            Command::Bench(BenchArgs {
+                command: BenchCommand::Jobs(bench),
+            }) => bench.server.json,
             Command::Runtimes(RuntimesArgs {
                 command: RuntimesCommand::Install(install),
             }) => install.json,
@@ -248,6 +254,59 @@ pub enum BenchCommand {
     /// Prompt to verified FastAPI project for every case of a corpus, each in a fresh
     /// directory: total time per case, median and P95, and the median of each stage.
     Generate(BenchGenerateArgs),
+    /// Read latency of a running server under load: N keep-alive connections send GETs
+    /// as fast as answers come for a while; P50/P95/P99 and throughput.
+    Api(BenchApiArgs),
+    /// Generations per hour of a running server and its workers: N projects created at
+    /// once from a prompt, followed until every job is final.
+    Jobs(BenchJobsArgs),
+}
+
+/// Where a running server is and how to call it.
+#[derive(Debug, Args)]
+pub struct BenchServerArgs {
+    /// The server's base URL.
+    #[arg(long, value_name = "URL", default_value = "http://127.0.0.1:8080")]
+    pub url: String,
+    /// A credential: an API token (`POST /api/auth/tokens`) or a session JWT.
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "APIFORGE_TOKEN",
+        hide_env_values = true
+    )]
+    pub token: String,
+    /// Print one JSON result object instead of the table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchApiArgs {
+    #[command(flatten)]
+    pub server: BenchServerArgs,
+    /// Paths to GET, taken in turn (default: `/api/projects`, and the first project's
+    /// page, status and versions when there is one).
+    #[arg(long = "path", value_name = "PATH")]
+    pub paths: Vec<String>,
+    /// Concurrent connections (default 200).
+    #[arg(long, value_name = "N", default_value_t = 200)]
+    pub connections: usize,
+    /// Seconds of load after a one-second warm-up (default 10).
+    #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+    pub duration: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchJobsArgs {
+    #[command(flatten)]
+    pub server: BenchServerArgs,
+    /// Projects to create (default 20).
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub jobs: usize,
+    /// The prompt of every project (default: the library API of the corpus).
+    #[arg(long, value_name = "TEXT")]
+    pub prompt: Option<String>,
 }
 
 // Like `sandbox run`, the number is taken as text and checked in `commands::bench`.
@@ -338,6 +397,10 @@ pub struct StorageArgs {
     /// Jobs this process runs at once (default 2: verification is CPU-bound).
     #[arg(long, value_name = "N")]
     pub concurrency: Option<usize>,
+    /// Seconds a claimed job stays this worker's without a heartbeat: after a crash, another
+    /// worker takes the job over once it expires (default 30, at least 3).
+    #[arg(long, value_name = "SECONDS")]
+    pub lease: Option<u64>,
 }
 
 #[derive(Debug, Args)]

@@ -27,6 +27,50 @@ pub const ENV_LOG_FORMAT: &str = "APIFORGE_LOG_FORMAT";
 /// `APIFORGE_AUDIT_RETENTION_DAYS`: how long sandbox audit lines are kept (default 30).
 pub const ENV_AUDIT_RETENTION_DAYS: &str = "APIFORGE_AUDIT_RETENTION_DAYS";
 
+/// `APIFORGE_IP_RATE`: requests per second per client address, `N` or `N/BURST`, or `off`.
+pub const ENV_IP_RATE: &str = "APIFORGE_IP_RATE";
+/// `APIFORGE_USER_RATE`: requests per second per signed-in user, `N` or `N/BURST`, or `off`.
+pub const ENV_USER_RATE: &str = "APIFORGE_USER_RATE";
+
+/// A rate limit setting: `Ok(None)` when unset (keep the default), `Ok(Some(None))` for
+/// `off`, else the token bucket (burst defaults to ten seconds' worth).
+pub fn rate(name: &str) -> Result<Option<Option<apiforge_server::RateSettings>>, BadInput> {
+    rate_from(name, var(name).as_deref())
+}
+
+fn rate_from(
+    name: &str,
+    value: Option<&str>,
+) -> Result<Option<Option<apiforge_server::RateSettings>>, BadInput> {
+    let Some(value) = value.map(str::trim) else {
+        return Ok(None);
+    };
+    if value.eq_ignore_ascii_case("off") {
+        return Ok(Some(None));
+    }
+    let bad = || {
+        BadInput(format!(
+            "{name}={value:?} is not a rate: give requests per second as N or N/BURST (1 to 1000000), or off"
+        ))
+    };
+    let (per_second, burst) = match value.split_once('/') {
+        Some((rate, burst)) => (rate.trim(), Some(burst.trim())),
+        None => (value, None),
+    };
+    let per_second: u64 = per_second.parse().map_err(|_| bad())?;
+    let burst: u32 = match burst {
+        Some(burst) => burst.parse().map_err(|_| bad())?,
+        None => u32::try_from(per_second.saturating_mul(10)).unwrap_or(u32::MAX),
+    };
+    if !(1..=1_000_000).contains(&per_second) || burst == 0 {
+        return Err(bad());
+    }
+    Ok(Some(Some(apiforge_server::RateSettings {
+        per_second,
+        burst,
+    })))
+}
+
 /// The data directory: `APIFORGE_DATA_DIR`, else `$XDG_DATA_HOME/apiforge`, else
 /// `~/.local/share/apiforge` (DESIGN.md).
 pub fn data_dir() -> Result<PathBuf, BadInput> {
@@ -120,6 +164,32 @@ mod tests {
             Some(PathBuf::from("/h/.local/share/apiforge"))
         );
         assert!(resolve(&[]).is_err());
+    }
+
+    #[test]
+    fn rates() {
+        use apiforge_server::RateSettings;
+        let rate = |v| rate_from(ENV_IP_RATE, v).ok();
+        assert_eq!(rate(None), Some(None));
+        assert_eq!(rate(Some("off")), Some(Some(None)));
+        assert_eq!(
+            rate(Some("5")),
+            Some(Some(Some(RateSettings {
+                per_second: 5,
+                burst: 50
+            })))
+        );
+        assert_eq!(
+            rate(Some(" 100 / 7 ")),
+            Some(Some(Some(RateSettings {
+                per_second: 100,
+                burst: 7
+            })))
+        );
+        for bad in ["0", "fast", "5/0", "5/x", "-1"] {
+            let error = rate_from(ENV_IP_RATE, Some(bad)).expect_err(bad);
+            assert!(error.0.starts_with("APIFORGE_IP_RATE="), "{}", error.0);
+        }
     }
 
     #[test]

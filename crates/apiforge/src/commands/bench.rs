@@ -46,6 +46,8 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
     match &args.command {
         BenchCommand::Sandbox(sandbox) => bench_sandbox(sandbox),
         BenchCommand::Generate(generate) => bench_generate(generate),
+        BenchCommand::Api(api) => super::bench_http::bench_api(api),
+        BenchCommand::Jobs(jobs) => super::bench_http::bench_jobs(jobs),
     }
 }
 
@@ -58,7 +60,7 @@ struct Figures {
 
 /// Nearest-rank percentile (`p` in 0..=100) of sorted samples: the smallest sample with at
 /// least `p` % of the samples at or below it.
-fn percentile(sorted: &[Duration], p: usize) -> Duration {
+pub(super) fn percentile(sorted: &[Duration], p: usize) -> Duration {
     if sorted.is_empty() {
         return Duration::ZERO;
     }

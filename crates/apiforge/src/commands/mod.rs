@@ -1,6 +1,7 @@
 //! One module per subcommand; each returns the exit code of a run that completed.
 
 mod bench;
+mod bench_http;
 mod eval;
 mod generate;
 mod plan;

@@ -91,7 +91,22 @@ pub(crate) fn config(addr: SocketAddr, storage: &StorageArgs) -> anyhow::Result<
         }
         config.worker.concurrency = concurrency;
     }
+    if let Some(lease) = storage.lease {
+        if !(3..=3600).contains(&lease) {
+            return Err(BadInput(format!(
+                "--lease {lease} is out of range: give 3 to 3600 seconds"
+            ))
+            .into());
+        }
+        config.worker.lease = std::time::Duration::from_secs(lease);
+    }
     config.audit_retention = settings::audit_retention()?;
+    if let Some(rate) = settings::rate(settings::ENV_IP_RATE)? {
+        config.ip_rate = rate;
+    }
+    if let Some(rate) = settings::rate(settings::ENV_USER_RATE)? {
+        config.user_rate = rate;
+    }
     Ok(config)
 }
 

@@ -206,3 +206,28 @@ fn json_mode_reports_errors_as_one_object() {
     assert_eq!(result["ok"], false);
     assert_eq!(result["exit_code"], 2);
 }
+
+#[test]
+fn bad_server_settings_are_refused_before_anything_starts() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().to_str().expect("utf-8 path");
+    let cases: [(&[&str], &str); 6] = [
+        (&["serve", "--addr", "localhost"], "is not an address"),
+        (
+            &["serve", "--database-url", "mysql://db/x"],
+            "must start with postgres://",
+        ),
+        (&["serve", "--concurrency", "0"], "at least 1"),
+        (&["serve", "--lease", "1"], "give 3 to 3600 seconds"),
+        (&["worker", "--lease", "99999"], "give 3 to 3600 seconds"),
+        (&["worker", "--concurrency", "0"], "at least 1"),
+    ];
+    for (args, expect) in cases {
+        check(apiforge().args(args).args(["--data-dir", data]), 2, expect);
+    }
+    assert_eq!(
+        std::fs::read_dir(dir.path()).expect("listable").count(),
+        0,
+        "nothing was written to the data directory"
+    );
+}

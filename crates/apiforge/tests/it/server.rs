@@ -16,35 +16,35 @@ use crate::{LIBRARY, installed, shared_data_dir};
 
 // ---------------------------------------------------------------- HTTP client
 
-struct Response {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
+pub(crate) struct Response {
+    pub(crate) status: u16,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) body: Vec<u8>,
 }
 
 impl Response {
-    fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
     }
 
-    fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
     }
 
-    fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_slice(&self.body)
             .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
     }
 
-    fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         format!("{} {:?}\n{}", self.status, self.headers, self.text())
     }
 }
 
-fn request(
+pub(crate) fn request(
     addr: &str,
     method: &str,
     path: &str,
@@ -135,10 +135,10 @@ fn dechunk(mut data: &[u8]) -> Option<Vec<u8>> {
 
 // ---------------------------------------------------------------- server fixture
 
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    addr: String,
-    log: PathBuf,
+    pub(crate) addr: String,
+    pub(crate) log: PathBuf,
     _dir: tempfile::TempDir,
 }
 
@@ -149,10 +149,15 @@ impl Drop for Server {
     }
 }
 
-const SHORT: Duration = Duration::from_secs(60);
+pub(crate) const SHORT: Duration = Duration::from_secs(60);
 
 impl Server {
-    fn start(database_url: Option<&str>) -> Server {
+    pub(crate) fn start(database_url: Option<&str>) -> Server {
+        Server::start_with(database_url, &[])
+    }
+
+    /// `apiforge serve` with `extra` arguments (e.g. `--no-worker`).
+    pub(crate) fn start_with(database_url: Option<&str>, extra: &[&str]) -> Server {
         installed();
         let dir = tempfile::tempdir().expect("a temporary directory");
         let port = TcpListener::bind("127.0.0.1:0")
@@ -173,6 +178,7 @@ impl Server {
             .args(["serve", "--addr", &addr, "--data-dir"])
             .arg(shared_data_dir())
             .args(["--database-url", &url])
+            .args(extra)
             .env("APIFORGE_LOG", "info")
             .env_remove("APIFORGE_OFFLINE")
             .stdin(Stdio::null())
@@ -207,11 +213,11 @@ impl Server {
         server
     }
 
-    fn log_text(&self) -> String {
+    pub(crate) fn log_text(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
-    fn call(
+    pub(crate) fn call(
         &self,
         method: &str,
         path: &str,
@@ -227,11 +233,11 @@ impl Server {
         request(&self.addr, method, path, &all, body, SHORT)
     }
 
-    fn get(&self, path: &str, jwt: Option<&str>) -> Response {
+    pub(crate) fn get(&self, path: &str, jwt: Option<&str>) -> Response {
         self.call("GET", path, jwt, &[], b"")
     }
 
-    fn post_json(&self, path: &str, jwt: Option<&str>, body: &Value) -> Response {
+    pub(crate) fn post_json(&self, path: &str, jwt: Option<&str>, body: &Value) -> Response {
         self.call(
             "POST",
             path,
@@ -242,7 +248,7 @@ impl Server {
     }
 
     /// Signs `email` in by the magic link the server logs; returns the JWT.
-    fn sign_in(&self, email: &str) -> String {
+    pub(crate) fn sign_in(&self, email: &str) -> String {
         let before = self.log_text().len();
         let login = self.post_json("/api/auth/login", None, &json!({ "email": email }));
         assert_eq!(login.status, 202, "login: {}", login.describe());
@@ -291,7 +297,7 @@ impl Server {
 
 /// Asserts an RFC 9457 problem with one of `statuses`.
 #[track_caller]
-fn assert_problem(what: &str, response: &Response, statuses: &[u16]) -> Value {
+pub(crate) fn assert_problem(what: &str, response: &Response, statuses: &[u16]) -> Value {
     assert!(
         statuses.contains(&response.status),
         "{what}: expected {statuses:?}, got {}",
@@ -315,12 +321,12 @@ fn assert_problem(what: &str, response: &Response, statuses: &[u16]) -> Value {
 }
 
 #[track_caller]
-fn assert_ok(what: &str, response: &Response) {
+pub(crate) fn assert_ok(what: &str, response: &Response) {
     assert_eq!(response.status, 200, "{what}: {}", response.describe());
 }
 
 /// The SSE events of a stream as (event, data).
-fn sse_events(text: &str) -> Vec<(String, Value)> {
+pub(crate) fn sse_events(text: &str) -> Vec<(String, Value)> {
     let mut events = Vec::new();
     for block in text.replace("\r\n", "\n").split("\n\n") {
         let mut kind = None;
@@ -340,7 +346,7 @@ fn sse_events(text: &str) -> Vec<(String, Value)> {
     events
 }
 
-fn unique() -> String {
+pub(crate) fn unique() -> String {
     let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .expect("the clock is after 1970")
@@ -650,6 +656,53 @@ fn server_flow(server: &Server) {
     );
     assert_problem("anonymous me", &server.get("/api/auth/me", None), &[401]);
 
+    for (method, path, body) in [
+        ("GET", format!("{base}/diff?from=1&to=1"), Value::Null),
+        ("GET", format!("{base}/members"), Value::Null),
+        ("POST", format!("{base}/export"), json!({ "format": "zip" })),
+        (
+            "PUT",
+            format!("{base}/members"),
+            json!({ "email": "bob@example.com", "role": "editor" }),
+        ),
+        ("DELETE", base.clone(), Value::Null),
+    ] {
+        let body = if body.is_null() {
+            Vec::new()
+        } else {
+            body.to_string().into_bytes()
+        };
+        let json_type = [("Content-Type", "application/json")];
+        assert_problem(
+            &format!("bob {method} {path}"),
+            &server.call(method, &path, Some(&bob), &json_type, &body),
+            &denied,
+        );
+        assert_problem(
+            &format!("anonymous {method} {path}"),
+            &server.call(method, &path, None, &json_type, &body),
+            &[401],
+        );
+    }
+    assert_problem(
+        "retry a succeeded job",
+        &server.call("POST", &retry, Some(&ada), &[], b""),
+        &[409],
+    );
+    job_over_websocket(server, &job, &ada, &bob);
+    export_diff_and_plan(server, &base, &ada);
+    sharing(server, &base, &job, &ada, &bob);
+
+    // The owner deletes the project: gone for everyone, its preview stopped.
+    let deleted = server.call("DELETE", &base, Some(&ada), &[], b"");
+    assert_eq!(deleted.status, 204, "delete: {}", deleted.describe());
+    assert_problem("deleted project", &server.get(&base, Some(&ada)), &[404]);
+    assert_problem(
+        "deleted project's preview",
+        &server.call("GET", &docs_path, None, &[("X-Apiforge-Token", &ada)], b""),
+        &[404],
+    );
+
     // Logout revokes the JWT.
     let logout = server.call("POST", "/api/auth/logout", Some(&ada), &[], b"");
     assert_eq!(logout.status, 204, "logout: {}", logout.describe());
@@ -664,20 +717,300 @@ fn server_flow(server: &Server) {
     );
 }
 
+/// `/ws/jobs/{id}`: the owner gets every event of the finished job, then a close; another
+/// user is refused before the upgrade.
+fn job_over_websocket(server: &Server, job: &str, owner: &str, other: &str) {
+    use tungstenite::client::IntoClientRequest;
+    let open = |jwt: &str| {
+        let mut request = format!("ws://{}/ws/jobs/{job}", server.addr)
+            .into_client_request()
+            .expect("a WebSocket request");
+        request.headers_mut().insert(
+            "Authorization",
+            format!("Bearer {jwt}").parse().expect("a header value"),
+        );
+        let stream = TcpStream::connect(&server.addr).expect("connected");
+        stream
+            .set_read_timeout(Some(SHORT))
+            .expect("read timeout set");
+        tungstenite::client(request, stream)
+    };
+    let (mut socket, response) = open(owner).expect("the WebSocket opens");
+    assert_eq!(response.status().as_u16(), 101);
+    let mut kinds = Vec::new();
+    loop {
+        match socket.read() {
+            Ok(tungstenite::Message::Text(text)) => {
+                let event: Value = serde_json::from_str(&text).expect("JSON event");
+                kinds.push(event["kind"].as_str().unwrap_or("?").to_owned());
+            }
+            Ok(tungstenite::Message::Close(_)) | Err(tungstenite::Error::ConnectionClosed) => break,
+            Ok(_) => {}
+            Err(error) => panic!("WebSocket read failed after {kinds:?}: {error}"),
+        }
+    }
+    assert_eq!(
+        kinds.first().map(String::as_str),
+        Some("enqueued"),
+        "{kinds:?}"
+    );
+    assert_eq!(
+        kinds.last().map(String::as_str),
+        Some("succeeded"),
+        "{kinds:?}"
+    );
+    assert_eq!(
+        kinds.iter().filter(|k| *k == "step_finished").count(),
+        6,
+        "{kinds:?}"
+    );
+    match open(other) {
+        Err(tungstenite::HandshakeError::Failure(tungstenite::Error::Http(response))) => {
+            assert_eq!(response.status().as_u16(), 404, "{response:?}");
+        }
+        Ok(_) => panic!("another user opened the job's WebSocket"),
+        Err(error) => panic!("expected an HTTP refusal: {error}"),
+    }
+}
+
+/// The zip export, the diff between versions and planning without a project.
+fn export_diff_and_plan(server: &Server, base: &str, jwt: &str) {
+    let zip = server.call(
+        "POST",
+        &format!("{base}/export"),
+        Some(jwt),
+        &[("Content-Type", "application/json")],
+        br#"{"format":"zip"}"#,
+    );
+    assert_ok("export", &zip);
+    assert_eq!(zip.header("content-type"), Some("application/zip"));
+    let disposition = zip.header("content-disposition").unwrap_or("");
+    assert!(
+        disposition.starts_with("attachment; filename=") && disposition.contains("-v1.zip"),
+        "{disposition}"
+    );
+    let mut archive =
+        zip::ZipArchive::new(std::io::Cursor::new(zip.body.clone())).expect("a zip archive");
+    let names: Vec<String> = archive
+        .file_names()
+        .map(|name| name.expect("a readable entry name").into_owned())
+        .collect();
+    let folder = names[0].split('/').next().expect("a top folder").to_owned();
+    assert!(
+        names.iter().all(|n| n.starts_with(&format!("{folder}/"))),
+        "{names:?}"
+    );
+    let files = server.get(&format!("{base}/files"), Some(jwt)).json();
+    assert_eq!(
+        names.len(),
+        files.as_array().map_or(0, Vec::len),
+        "{names:?}"
+    );
+    let mut main = String::new();
+    std::io::Read::read_to_string(
+        &mut archive
+            .by_name(&format!("{folder}/app/main.py"))
+            .expect("app/main.py in the zip"),
+        &mut main,
+    )
+    .expect("UTF-8");
+    let stored = server.get(&format!("{base}/files/content?path=app/main.py"), Some(jwt));
+    assert_eq!(main, stored.text(), "the zip holds the stored file");
+    assert_problem(
+        "export as git",
+        &server.call(
+            "POST",
+            &format!("{base}/export"),
+            Some(jwt),
+            &[("Content-Type", "application/json")],
+            br#"{"format":"tarball"}"#,
+        ),
+        &[422],
+    );
+
+    let same = server.get(&format!("{base}/diff?from=1&to=1"), Some(jwt));
+    assert_ok("diff", &same);
+    assert_eq!(same.json()["files"], json!([]), "{}", same.describe());
+    assert_problem(
+        "diff to a missing version",
+        &server.get(&format!("{base}/diff?from=1&to=9"), Some(jwt)),
+        &[404],
+    );
+    assert_problem(
+        "diff without versions",
+        &server.get(&format!("{base}/diff"), Some(jwt)),
+        &[400],
+    );
+
+    let planned = server.post_json("/api/plan", Some(jwt), &json!({ "prompt": LIBRARY }));
+    assert_ok("plan", &planned);
+    let entities: Vec<String> = planned.json()["manifest"]["entities"]
+        .as_array()
+        .expect("entities")
+        .iter()
+        .map(|e| e["name"].as_str().unwrap_or("?").to_owned())
+        .collect();
+    assert_eq!(entities, ["Book", "Author"], "{}", planned.describe());
+    let (content_type, body) = multipart(
+        "readings.csv",
+        b"sensor,celsius,taken_at\nA1,21.5,2026-01-02T10:00:00Z\n",
+    );
+    let csv = server.call(
+        "POST",
+        "/api/plan",
+        Some(jwt),
+        &[("Content-Type", &content_type)],
+        &body,
+    );
+    assert_ok("plan a CSV", &csv);
+    let fields: Vec<String> = csv.json()["manifest"]["entities"][0]["fields"]
+        .as_array()
+        .expect("fields")
+        .iter()
+        .map(|f| {
+            format!(
+                "{}:{}",
+                f["name"].as_str().unwrap_or("?"),
+                f["type"].as_str().unwrap_or("?")
+            )
+        })
+        .collect();
+    assert!(fields.contains(&"celsius:decimal".to_owned()), "{fields:?}");
+    assert_problem(
+        "plan nothing",
+        &server.post_json("/api/plan", Some(jwt), &json!({ "prompt": " " })),
+        &[422],
+    );
+    assert_problem(
+        "plan anonymously",
+        &server.post_json("/api/plan", None, &json!({ "prompt": LIBRARY })),
+        &[401],
+    );
+    let projects = server.get("/api/projects", Some(jwt)).json();
+    assert_eq!(
+        projects.as_array().map(Vec::len),
+        Some(1),
+        "planning created no project"
+    );
+}
+
+/// The owner shares with a viewer, who then reads but cannot change anything, until removed.
+fn sharing(server: &Server, base: &str, job: &str, owner: &str, other: &str) {
+    let json_type = [("Content-Type", "application/json")];
+    let share = |role: &str| {
+        server.call(
+            "PUT",
+            &format!("{base}/members"),
+            Some(owner),
+            &json_type,
+            json!({ "email": "Bob@Example.com", "role": role })
+                .to_string()
+                .as_bytes(),
+        )
+    };
+    assert_problem("share as owner", &share("owner"), &[422]);
+    assert_problem("share with a bad role", &share("admin"), &[422]);
+    let shared = share("viewer");
+    assert_ok("share", &shared);
+    let member = shared.json();
+    assert_eq!(member["email"], "bob@example.com", "{member}");
+    assert_eq!(member["role"], "viewer", "{member}");
+    let members = server.get(&format!("{base}/members"), Some(other));
+    assert_ok("members as viewer", &members);
+    let roles: Vec<(String, String)> = members
+        .json()
+        .as_array()
+        .expect("members")
+        .iter()
+        .map(|m| {
+            (
+                m["email"].as_str().unwrap_or("?").to_owned(),
+                m["role"].as_str().unwrap_or("?").to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        roles,
+        [
+            ("ada@example.com".to_owned(), "owner".to_owned()),
+            ("bob@example.com".to_owned(), "viewer".to_owned())
+        ]
+    );
+    let seen = server.get(base, Some(other));
+    assert_ok("the viewer sees the project", &seen);
+    assert_eq!(seen.json()["role"], "viewer");
+    assert_ok(
+        "the viewer reads the spec",
+        &server.get(&format!("{base}/spec"), Some(other)),
+    );
+    assert_ok(
+        "the viewer follows the job",
+        &server.get(&format!("/api/jobs/{job}"), Some(other)),
+    );
+    assert_problem(
+        "the viewer deletes",
+        &server.call("DELETE", base, Some(other), &[], b""),
+        &[403],
+    );
+    assert_problem(
+        "the viewer shares",
+        &server.call(
+            "PUT",
+            &format!("{base}/members"),
+            Some(other),
+            &json_type,
+            br#"{"email":"eve@example.com","role":"editor"}"#,
+        ),
+        &[403],
+    );
+    assert_problem(
+        "the viewer retries a job",
+        &server.call(
+            "POST",
+            &format!("/api/jobs/{job}/retry"),
+            Some(other),
+            &[],
+            b"",
+        ),
+        &[403, 409],
+    );
+    let bob_id = member["user_id"].as_str().expect("user id");
+    let removed = server.call(
+        "DELETE",
+        &format!("{base}/members/{bob_id}"),
+        Some(owner),
+        &[],
+        b"",
+    );
+    assert_eq!(removed.status, 204, "remove: {}", removed.describe());
+    assert_problem("removed member", &server.get(base, Some(other)), &[404]);
+    assert_problem(
+        "remove again",
+        &server.call(
+            "DELETE",
+            &format!("{base}/members/{bob_id}"),
+            Some(owner),
+            &[],
+            b"",
+        ),
+        &[404],
+    );
+}
+
 #[test]
 fn server_flow_on_sqlite() {
     let server = Server::start(None);
     server_flow(&server);
 }
 
-struct PgDatabase {
+pub(crate) struct PgDatabase {
     admin_url: String,
     name: String,
-    url: String,
+    pub(crate) url: String,
 }
 
 impl PgDatabase {
-    fn create() -> PgDatabase {
+    pub(crate) fn create() -> PgDatabase {
         let admin_url = std::env::var("TEST_DATABASE_URL")
             .ok()
             .filter(|u| !u.is_empty())
@@ -726,7 +1059,7 @@ fn server_flow_on_postgres() {
 
 // ---------------------------------------------------------------- bad input
 
-fn multipart(file_name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
+pub(crate) fn multipart(file_name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
     let boundary = format!("apiforgeboundary{}", unique());
     let mut body = format!(
         "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: text/csv\r\n\r\n"
@@ -838,4 +1171,96 @@ fn server_rejects_bad_input_on_sqlite() {
         .or(projects["items"].as_array())
         .or(projects["projects"].as_array());
     assert_eq!(list.map(Vec::len), Some(0), "{projects}");
+}
+
+/// A prompt the planner cannot use fails permanently: the job is dead-lettered at once
+/// (no pointless retries), listed for its owner only, and can be put back in the queue.
+#[test]
+fn dead_lettered_jobs_are_listed_and_retried() {
+    let server = Server::start(None);
+    let ada = server.sign_in("ada@example.com");
+    let bob = server.sign_in("bob@example.com");
+    let created = server.post_json("/api/projects", Some(&ada), &json!({ "prompt": "hello?" }));
+    assert_eq!(created.status, 202, "{}", created.describe());
+    let created = created.json();
+    let job = created["job_id"].as_str().expect("job id").to_owned();
+    let project = created["project"]["id"].as_str().expect("id").to_owned();
+    // A retry gives the job a fresh budget of attempts; its steps count every run.
+    let wait_dead = |plan_runs: u64| {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let current = server.get(&format!("/api/jobs/{job}"), Some(&ada)).json();
+            if current["state"] == "dead" && current["steps"][0]["attempts"] == plan_runs {
+                return current;
+            }
+            assert!(Instant::now() < deadline, "not dead: {current:#}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+    let dead = wait_dead(1);
+    assert!(
+        dead["last_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("found no resource in the prompt")),
+        "{dead:#}"
+    );
+    let status = server.get(&format!("/api/projects/{project}/status"), Some(&ada));
+    assert_eq!(status.json()["status"], "failed", "{}", status.describe());
+    let listed = server.get("/api/jobs/dead", Some(&ada));
+    assert_ok("dead jobs", &listed);
+    let ids: Vec<&str> = listed
+        .json()
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter_map(|j| j["id"].as_str())
+        .map(|id| if id == job { "job" } else { "other" })
+        .collect();
+    assert_eq!(ids, ["job"], "{}", listed.describe());
+    let others = server.get("/api/jobs/dead", Some(&bob));
+    assert_eq!(
+        others.json(),
+        json!([]),
+        "bob sees none: {}",
+        others.describe()
+    );
+    assert_problem(
+        "anonymous dead jobs",
+        &server.get("/api/jobs/dead", None),
+        &[401],
+    );
+
+    let retry = format!("/api/jobs/{job}/retry");
+    assert_problem(
+        "bob retries",
+        &server.call("POST", &retry, Some(&bob), &[], b""),
+        &[404],
+    );
+    let retried = server.call("POST", &retry, Some(&ada), &[], b"");
+    assert_eq!(retried.status, 202, "{}", retried.describe());
+    assert!(
+        matches!(
+            retried.json()["state"].as_str(),
+            Some("queued" | "running" | "dead")
+        ),
+        "{}",
+        retried.describe()
+    );
+    let again = wait_dead(2);
+    assert_eq!(
+        again["attempts"], 1,
+        "permanent: not retried by itself: {again:#}"
+    );
+    assert_eq!(again["max_attempts"], 3, "{again:#}");
+    let events = server.get(&format!("/api/jobs/{job}/events"), Some(&ada));
+    let kinds: Vec<String> = sse_events(&events.text())
+        .into_iter()
+        .map(|(kind, _)| kind)
+        .collect();
+    assert_eq!(
+        kinds.iter().filter(|k| *k == "dead").count(),
+        2,
+        "{kinds:?}"
+    );
+    assert!(kinds.contains(&"retried".to_owned()), "{kinds:?}");
 }
