@@ -721,7 +721,8 @@ fn server_flow(server: &Server) {
 /// user is refused before the upgrade.
 fn job_over_websocket(server: &Server, job: &str, owner: &str, other: &str) {
     use tungstenite::client::IntoClientRequest;
-    let open = |jwt: &str| {
+    // The socket, or the HTTP status that refused the upgrade.
+    let open = |jwt: &str| -> Result<tungstenite::WebSocket<TcpStream>, u16> {
         let mut request = format!("ws://{}/ws/jobs/{job}", server.addr)
             .into_client_request()
             .expect("a WebSocket request");
@@ -733,10 +734,18 @@ fn job_over_websocket(server: &Server, job: &str, owner: &str, other: &str) {
         stream
             .set_read_timeout(Some(SHORT))
             .expect("read timeout set");
-        tungstenite::client(request, stream)
+        match tungstenite::client(request, stream) {
+            Ok((socket, response)) => {
+                assert_eq!(response.status().as_u16(), 101);
+                Ok(socket)
+            }
+            Err(tungstenite::HandshakeError::Failure(tungstenite::Error::Http(response))) => {
+                Err(response.status().as_u16())
+            }
+            Err(error) => panic!("the WebSocket handshake failed: {error}"),
+        }
     };
-    let (mut socket, response) = open(owner).expect("the WebSocket opens");
-    assert_eq!(response.status().as_u16(), 101);
+    let mut socket = open(owner).expect("the WebSocket opens");
     let mut kinds = Vec::new();
     loop {
         match socket.read() {
@@ -765,11 +774,8 @@ fn job_over_websocket(server: &Server, job: &str, owner: &str, other: &str) {
         "{kinds:?}"
     );
     match open(other) {
-        Err(tungstenite::HandshakeError::Failure(tungstenite::Error::Http(response))) => {
-            assert_eq!(response.status().as_u16(), 404, "{response:?}");
-        }
+        Err(status) => assert_eq!(status, 404, "another user is told there is no such job"),
         Ok(_) => panic!("another user opened the job's WebSocket"),
-        Err(error) => panic!("expected an HTTP refusal: {error}"),
     }
 }
 
