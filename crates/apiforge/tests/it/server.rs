@@ -153,11 +153,15 @@ pub(crate) const SHORT: Duration = Duration::from_secs(60);
 
 impl Server {
     pub(crate) fn start(database_url: Option<&str>) -> Server {
-        Server::start_with(database_url, &[])
+        Server::start_with(database_url, &[], &[])
     }
 
-    /// `apiforge serve` with `extra` arguments (e.g. `--no-worker`).
-    pub(crate) fn start_with(database_url: Option<&str>, extra: &[&str]) -> Server {
+    /// `apiforge serve` with `extra` arguments (e.g. `--no-worker`) and environment.
+    pub(crate) fn start_with(
+        database_url: Option<&str>,
+        extra: &[&str],
+        env: &[(&str, &str)],
+    ) -> Server {
         installed();
         let dir = tempfile::tempdir().expect("a temporary directory");
         let port = TcpListener::bind("127.0.0.1:0")
@@ -179,6 +183,7 @@ impl Server {
             .arg(shared_data_dir())
             .args(["--database-url", &url])
             .args(extra)
+            .envs(env.iter().copied())
             .env("APIFORGE_LOG", "info")
             .env_remove("APIFORGE_OFFLINE")
             .stdin(Stdio::null())
@@ -1346,4 +1351,127 @@ fn the_preview_of_an_api_with_auth_accepts_its_minted_token() {
         b"",
     );
     assert_ok("the preview's docs", &docs);
+}
+
+/// Per-user rate limits over HTTP, and `apiforge bench api|jobs` against a running server:
+/// throttled, the benchmark fails and says why; unthrottled, it reports its figures.
+#[test]
+fn rate_limits_and_the_server_benchmarks() {
+    let throttled = Server::start_with(
+        None,
+        &[],
+        &[("APIFORGE_USER_RATE", "1/3"), ("APIFORGE_IP_RATE", "off")],
+    );
+    let ada = throttled.sign_in("ada@example.com");
+    let statuses: Vec<u16> = (0..4)
+        .map(|_| throttled.get("/api/auth/me", Some(&ada)).status)
+        .collect();
+    assert_eq!(statuses, [200, 200, 200, 429], "a burst of 3, then refused");
+    let refused = throttled.get("/api/projects", Some(&ada));
+    let problem = assert_problem("over the user's rate", &refused, &[429]);
+    assert!(
+        problem["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("your account")),
+        "{problem}"
+    );
+    assert!(
+        refused
+            .header("retry-after")
+            .is_some_and(|s| s.parse::<u64>().is_ok()),
+        "{}",
+        refused.describe()
+    );
+    let bob = throttled.sign_in("bob@example.com");
+    assert_ok("another user", &throttled.get("/api/auth/me", Some(&bob)));
+    let url = format!("http://{}", throttled.addr);
+    let (code, stdout, stderr) = crate::run(crate::apiforge().args([
+        "bench",
+        "api",
+        "--url",
+        &url,
+        "--token",
+        &bob,
+        "--connections",
+        "4",
+        "--duration",
+        "1",
+        "--path",
+        "/api/auth/me",
+    ]));
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert!(
+        stderr.contains("429") && stderr.contains("APIFORGE_USER_RATE=off"),
+        "{stderr}"
+    );
+    drop(throttled);
+
+    let server = Server::start_with(
+        None,
+        &[],
+        &[("APIFORGE_USER_RATE", "off"), ("APIFORGE_IP_RATE", "off")],
+    );
+    let ada = server.sign_in("ada@example.com");
+    let url = format!("http://{}", server.addr);
+    let (code, stdout, stderr) = crate::run(crate::apiforge().args([
+        "bench", "jobs", "--url", &url, "--token", &ada, "--jobs", "2", "--json",
+    ]));
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let jobs: Value = serde_json::from_str(&stdout).expect("one JSON object");
+    assert_eq!(jobs["jobs"], 2, "{jobs}");
+    assert_eq!(jobs["failed"], 0, "{jobs}");
+    assert!(
+        jobs["generations_per_hour"].as_f64().unwrap_or(0.0) > 0.0,
+        "{jobs}"
+    );
+    assert!(jobs["queue_to_done_s"]["p95"].is_number(), "{jobs}");
+    let (code, stdout, stderr) = crate::run(crate::apiforge().args([
+        "bench",
+        "api",
+        "--url",
+        &url,
+        "--token",
+        &ada,
+        "--connections",
+        "8",
+        "--duration",
+        "1",
+        "--json",
+    ]));
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let api: Value = serde_json::from_str(&stdout).expect("one JSON object");
+    assert_eq!(api["connections"], 8, "{api}");
+    assert_eq!(api["failures"], 0, "{api}");
+    assert_eq!(
+        api["paths"].as_array().map(Vec::len),
+        Some(4),
+        "the list and one project's pages: {api}"
+    );
+    assert!(api["requests"].as_u64().unwrap_or(0) > 0, "{api}");
+    for figure in ["p50", "p95", "p99", "max"] {
+        assert!(api["latency_ms"][figure].is_number(), "{figure}: {api}");
+    }
+    // Bad settings are the caller's to fix (exit 2), before any load.
+    for (args, expect) in [
+        (
+            vec!["--url", "ftp://x", "--token", "t"],
+            "is not an http:// URL",
+        ),
+        (vec!["--url", &url, "--token", " "], "--token is empty"),
+        (vec!["--url", &url, "--token", "wrong"], "answered 401"),
+        (
+            vec!["--url", &url, "--token", &ada, "--connections", "0"],
+            "--connections must be between",
+        ),
+        (
+            vec!["--url", &url, "--token", &ada, "--path", "api/x"],
+            "must start with /",
+        ),
+    ] {
+        let (code, stdout, stderr) =
+            crate::run(crate::apiforge().args(["bench", "api"]).args(&args));
+        assert_eq!(code, 2, "{args:?}: {stdout}{stderr}");
+        assert!(stderr.contains(expect), "{args:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    }
 }

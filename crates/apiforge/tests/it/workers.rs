@@ -108,7 +108,7 @@ fn wait_for(
 #[test]
 fn a_worker_killed_during_verify_is_taken_over_without_rerunning_finished_steps() {
     let database = PgDatabase::create();
-    let server = Server::start_with(Some(&database.url), &["--no-worker"]);
+    let server = Server::start_with(Some(&database.url), &["--no-worker"], &[]);
     let logs = tempfile::tempdir().expect("a log directory");
     let ada = server.sign_in("ada@example.com");
     let (project, job_id) = create_project(&server, &ada, LIBRARY);
@@ -191,7 +191,7 @@ fn a_worker_killed_during_verify_is_taken_over_without_rerunning_finished_steps(
 fn two_worker_processes_share_thirty_jobs_each_run_exactly_once() {
     const JOBS: usize = 30;
     let database = PgDatabase::create();
-    let server = Server::start_with(Some(&database.url), &["--no-worker"]);
+    let server = Server::start_with(Some(&database.url), &["--no-worker"], &[]);
     let logs = tempfile::tempdir().expect("a log directory");
     // Several users: the per-user concurrency limit (2) would otherwise serialise them.
     let users: Vec<String> = (0..5)
