@@ -39,6 +39,7 @@ pub fn test_all() -> anyhow::Result<()> {
     purity(&root)?;
     crate::codegen::run(true).context("generated files are stale")?;
     corpus_matches_shared(&root)?;
+    ui_test_packages(&root)?;
     step("tests", test_command(&root))?;
     step(
         "doc tests",
@@ -107,6 +108,26 @@ fn purity(root: &Path) -> anyhow::Result<()> {
         }
     }
     eprintln!("xtask: purity ok ({})", PURE_CRATES.join(", "));
+    Ok(())
+}
+
+/// The browser test of the web app (`crates/apiforge/tests/it/ui.rs`) drives Chromium with
+/// playwright-core and checks accessibility with axe-core: `npm ci` from the committed lock,
+/// only when `node_modules` is missing or the lock changed since the last install.
+fn ui_test_packages(root: &Path) -> anyhow::Result<()> {
+    let dir = root.join("crates/apiforge/tests/ui");
+    let lock = std::fs::read(dir.join("package-lock.json"))
+        .with_context(|| format!("reading {}/package-lock.json", dir.display()))?;
+    let stamp = dir.join("node_modules/.apiforge-installed-lock.json");
+    if std::fs::read(&stamp).ok().as_deref() == Some(lock.as_slice()) {
+        eprintln!("xtask: web app test packages up to date");
+        return Ok(());
+    }
+    let mut npm = Command::new("npm");
+    npm.current_dir(&dir)
+        .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"]);
+    step("npm ci (web app browser test)", npm)?;
+    std::fs::write(&stamp, &lock).with_context(|| format!("writing {}", stamp.display()))?;
     Ok(())
 }
 

@@ -266,6 +266,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api)
         .merge(crate::events::ws_router().with_state(state.clone()))
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi))
+        .merge(crate::ui::router())
         .route("/p/{project}", axum::routing::any(preview_root))
         .route("/p/{project}/", axum::routing::any(preview_proxy_root))
         .route("/p/{project}/{*rest}", axum::routing::any(preview_proxy))

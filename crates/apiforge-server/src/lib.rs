@@ -27,6 +27,7 @@ mod sharing;
 mod state;
 mod system;
 mod tokens;
+mod ui;
 
 pub use app::{Server, ServerError, run_worker};
 pub use config::{RateSettings, ServerConfig, SmtpConfig, WorkerSettings};

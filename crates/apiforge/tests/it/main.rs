@@ -10,6 +10,7 @@ mod runtime;
 mod sandbox;
 mod server;
 mod spec;
+mod ui;
 mod workers;
 
 use std::path::{Path, PathBuf};

@@ -1,0 +1,531 @@
+// The web app in a real browser: playwright-core drives Debian's Chromium (headless)
+// against a running `apiforge serve`, does what a user does (sign in, create a project from
+// a corpus prompt, watch it build, open every tab, "Try it" on the live API, download the
+// zip), saves a screenshot of every page, runs axe-core on every page, and checks that no
+// request went to a host other than the server's.
+//
+//   node ui-test.mjs --url http://127.0.0.1:PORT --log SERVER_LOG --screenshots DIR
+//                    [--chromium /usr/bin/chromium]
+//
+// Exit 0 when everything holds; 1 with the reasons otherwise. Run by
+// crates/apiforge/tests/it/ui.rs (`cargo nextest run -p apiforge --test it ui`).
+
+import { readFileSync, mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { inflateRawSync } from 'node:zlib';
+
+import { chromium } from 'playwright-core';
+
+const require = createRequire(import.meta.url);
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(HERE, '../../../..');
+
+// ------------------------------------------------------------------ arguments
+
+function parseArgs(argv) {
+  const args = { chromium: '/usr/bin/chromium' };
+  for (let i = 0; i < argv.length; i += 2) {
+    const key = argv[i]?.replace(/^--/, '');
+    if (!key || argv[i + 1] === undefined) throw new Error(`usage: ui-test.mjs --url URL --log FILE --screenshots DIR [--chromium PATH] (at ${argv[i]})`);
+    args[key] = argv[i + 1];
+  }
+  for (const required of ['url', 'log', 'screenshots']) {
+    if (!args[required]) throw new Error(`missing --${required}`);
+  }
+  return args;
+}
+
+const args = parseArgs(process.argv.slice(2));
+const BASE = args.url.replace(/\/$/, '');
+const SERVER_HOST = new URL(BASE).host;
+mkdirSync(args.screenshots, { recursive: true });
+
+const started = Date.now();
+const log = (...parts) => console.log(`[${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s]`, ...parts);
+const failures = [];
+function check(condition, message) {
+  if (!condition) {
+    failures.push(message);
+    log(`FAIL: ${message}`);
+  }
+  return condition;
+}
+function assert(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+// ------------------------------------------------------------------ corpus and server log
+
+function corpusPrompt(id) {
+  const lines = readFileSync(path.join(ROOT, 'corpus/prompts.jsonl'), 'utf8').split('\n').filter(Boolean);
+  const found = lines.map((l) => JSON.parse(l)).find((c) => c.id === id);
+  assert(found, `corpus case ${id} not found`);
+  return found.prompt;
+}
+
+const serverLog = () => readFileSync(args.log, 'utf8');
+
+/** The newest sign-in link and code the server logged for `email` after offset `from`. */
+async function loggedLogin(email, from) {
+  const deadline = Date.now() + 30000;
+  while (Date.now() < deadline) {
+    const lines = serverLog().slice(from).split('\n').filter((l) => l.includes(email) && l.includes('callback?token='));
+    const line = lines.at(-1);
+    if (line) {
+      const token = /callback\?token=([0-9a-f]{64})/.exec(line)?.[1];
+      const code = /\bcode\W{1,3}(\d{6})\b/.exec(line)?.[1];
+      assert(token && code, `no token or code in the log line: ${line}`);
+      return { token, code };
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no sign-in line for ${email} in the server log:\n${serverLog().slice(from)}`);
+}
+
+// ------------------------------------------------------------------ zip
+
+/** The names in a zip archive (central directory), and a reader for one entry. */
+function readZip(buffer) {
+  let eocd = -1;
+  for (let i = buffer.length - 22; i >= Math.max(0, buffer.length - 65557); i -= 1) {
+    if (buffer.readUInt32LE(i) === 0x06054b50) {
+      eocd = i;
+      break;
+    }
+  }
+  assert(eocd >= 0, 'not a zip file (no end of central directory)');
+  const count = buffer.readUInt16LE(eocd + 10);
+  let offset = buffer.readUInt32LE(eocd + 16);
+  const entries = new Map();
+  for (let n = 0; n < count; n += 1) {
+    assert(buffer.readUInt32LE(offset) === 0x02014b50, 'corrupt central directory');
+    const method = buffer.readUInt16LE(offset + 10);
+    const compressed = buffer.readUInt32LE(offset + 20);
+    const nameLength = buffer.readUInt16LE(offset + 28);
+    const extraLength = buffer.readUInt16LE(offset + 30);
+    const commentLength = buffer.readUInt16LE(offset + 32);
+    const local = buffer.readUInt32LE(offset + 42);
+    const name = buffer.toString('utf8', offset + 46, offset + 46 + nameLength);
+    entries.set(name, { method, compressed, local });
+    offset += 46 + nameLength + extraLength + commentLength;
+  }
+  const read = (name) => {
+    const entry = entries.get(name);
+    assert(entry, `${name} is not in the zip`);
+    const start = entry.local + 30 + buffer.readUInt16LE(entry.local + 26) + buffer.readUInt16LE(entry.local + 28);
+    const data = buffer.subarray(start, start + entry.compressed);
+    return entry.method === 8 ? inflateRawSync(data) : data;
+  };
+  return { names: [...entries.keys()], read };
+}
+
+// ------------------------------------------------------------------ axe
+
+const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const axeResults = [];
+
+/** Runs axe-core on the page (top document); serious or critical violations fail. */
+async function axe(page, name) {
+  await page.evaluate(AXE_SOURCE);
+  const result = await page.evaluate(async () => {
+    // The Preview tab's frame is the generated API's own Swagger UI, not this app.
+    const r = await window.axe.run({ exclude: [['iframe.preview-frame']] }, {
+      resultTypes: ['violations'],
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] },
+      iframes: false,
+    });
+    return r.violations.map((v) => ({
+      id: v.id, impact: v.impact, help: v.help,
+      nodes: v.nodes.slice(0, 5).map((n) => `${n.target.join(' ')}: ${n.failureSummary?.split('\n').slice(1, 3).join(' ')}`),
+      count: v.nodes.length,
+    }));
+  });
+  const blocking = result.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  axeResults.push({ page: name, violations: result });
+  log(`axe ${name}: ${result.length} violation(s), ${blocking.length} serious/critical${result.length ? `: ${result.map((v) => `${v.id}(${v.impact})`).join(', ')}` : ''}`);
+  for (const v of blocking) {
+    check(false, `axe on ${name}: ${v.impact} ${v.id} (${v.help}) on ${v.count} node(s):\n    ${v.nodes.join('\n    ')}`);
+  }
+}
+
+// ------------------------------------------------------------------ screenshots
+
+const shots = [];
+async function shot(page, name, options = {}) {
+  const file = path.join(args.screenshots, `${String(shots.length + 1).padStart(2, '0')}-${name}.png`);
+  await page.screenshot({ path: file, fullPage: options.fullPage ?? true, animations: 'disabled' });
+  shots.push(file);
+  log(`screenshot ${file}`);
+}
+
+/** Screenshot and accessibility check of the page as it is now. */
+async function page_(page, name, options) {
+  await shot(page, name, options);
+  await axe(page, name);
+}
+
+// ------------------------------------------------------------------ the flow
+
+const requests = [];
+const consoleProblems = [];
+let resetSeen = false;
+
+async function main() {
+  assert(existsSync(args.chromium), `no Chromium at ${args.chromium}: apt-get install -y chromium`);
+  const browser = await chromium.launch({
+    executablePath: args.chromium,
+    headless: true,
+    args: ['--disable-dev-shm-usage', '--no-first-run', '--disable-background-networking'],
+  });
+  const context = await browser.newContext({
+    viewport: { width: 1280, height: 900 },
+    acceptDownloads: true,
+    locale: 'en-US',
+    timezoneId: 'UTC',
+  });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: BASE });
+  context.on('request', (request) => requests.push(request.url()));
+  context.on('weberror', (error) => consoleProblems.push(`page error: ${error.error().message}`));
+  const page = await context.newPage();
+  page.setDefaultTimeout(30000);
+  page.on('console', (message) => {
+    const text = message.text();
+    // 401 (signed out), 404 and 409 are answers the pages handle; one reset is the event
+    // stream the test drops on purpose.
+    if (/net::ERR_CONNECTION_RESET/.test(text) && !resetSeen) {
+      resetSeen = true;
+      return;
+    }
+    if (message.type() === 'error' && !/Failed to load resource: the server responded with a status of (401|404|409)/.test(text)) {
+      consoleProblems.push(`console error on ${page.url()}: ${text}`);
+    }
+  });
+  page.on('websocket', (socket) => requests.push(socket.url()));
+
+  try {
+    await flow(page, context);
+  } finally {
+    await browser.close();
+  }
+}
+
+async function flow(page, context) {
+  const email = `ui-${Date.now()}@example.com`;
+
+  // Signed out: every app route lands on the sign-in page.
+  log('sign in page');
+  await page.goto(`${BASE}/`);
+  await page.waitForURL(/\/login$/);
+  await page.getByRole('heading', { name: /Sign in/ }).waitFor();
+  await page_(page, 'login');
+
+  // A malformed address is refused by the form itself.
+  await page.getByLabel('E-mail address').fill('not-an-address');
+  await page.getByRole('button', { name: 'Send link and code' }).click();
+  await page.getByRole('alert').filter({ hasText: 'Check the address' }).waitFor();
+
+  let offset = serverLog().length;
+  await page.getByLabel('E-mail address').fill(email);
+  await page.getByRole('button', { name: 'Send link and code' }).click();
+  await page.getByLabel('Six-digit code').waitFor();
+  const first = await loggedLogin(email, offset);
+
+  // A wrong code: an error, and the form stays.
+  const wrong = first.code === '000000' ? '111111' : '000000';
+  await page.getByLabel('Six-digit code').fill(wrong);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await page.getByRole('alert').filter({ hasText: 'That code did not work' }).waitFor();
+  await page_(page, 'login-wrong-code');
+
+  // The right code: the dashboard, empty.
+  log('sign in with the code');
+  await page.getByLabel('Six-digit code').fill(first.code);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await page.waitForURL(`${BASE}/`);
+  await page.getByText('No projects yet').waitFor();
+  check(await page.getByText(email).isVisible(), 'the header shows who is signed in');
+  await page_(page, 'dashboard-empty');
+
+  // Sign out, and back in with the magic link.
+  log('sign out, sign in with the magic link');
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.waitForURL(/\/login/);
+  offset = serverLog().length;
+  await page.getByLabel('E-mail address').fill(email);
+  await page.getByRole('button', { name: 'Send link and code' }).click();
+  await page.getByLabel('Six-digit code').waitFor();
+  const second = await loggedLogin(email, offset);
+  await page.goto(`${BASE}/auth/callback?token=${second.token}`);
+  await page.waitForURL(`${BASE}/`);
+  await page.getByText('No projects yet').waitFor();
+  // A used link says so.
+  await page.goto(`${BASE}/auth/callback?token=${second.token}`);
+  await page.getByRole('alert').filter({ hasText: 'expired or already used' }).waitFor();
+  await page_(page, 'callback-used-link');
+  await page.goto(`${BASE}/`);
+  await page.getByText('No projects yet').waitFor();
+
+  // New project: the form, a CSV preview, then the library prompt from the corpus.
+  log('new project');
+  await page.getByRole('link', { name: 'Create your first project' }).click();
+  await page.waitForURL(`${BASE}/new`);
+  await page.getByLabel('Describe your API').waitFor();
+  check(await page.getByLabel('Express').isDisabled(), 'Express is offered but disabled');
+  check(await page.getByLabel('FastAPI').isChecked(), 'FastAPI is the default target');
+  await page_(page, 'new-project');
+
+  await page.getByText('A CSV file').click();
+  await page.getByLabel('CSV file', { exact: true }).setInputFiles(path.join(ROOT, 'corpus/products.csv'));
+  const preview = page.locator('.csv-preview table');
+  try {
+    await preview.waitFor({ timeout: 15000 });
+    check(await preview.getByRole('cell', { name: 'sku' }).count() + await preview.locator('code').count() > 0, 'the CSV preview lists the inferred fields');
+    await page_(page, 'new-project-csv');
+  } catch (error) {
+    check(false, `CSV preview of the inferred fields: ${(await page.locator('.csv-preview').innerText().catch(() => '')) || error.message}`);
+  }
+  await page.getByText('A description').click();
+
+  const library = corpusPrompt('library');
+  await page.getByRole('button', { name: 'Library' }).click();
+  check(await page.getByLabel('Describe your API').inputValue() === library, 'the Library example is the corpus prompt');
+
+  // The first connection of the event stream fails: the page must reconnect by itself.
+  let streamRequests = 0;
+  await page.route('**/api/jobs/*/events', async (route) => {
+    streamRequests += 1;
+    if (streamRequests === 1) await route.abort('connectionreset');
+    else await route.fallback();
+  });
+  await page.getByRole('button', { name: 'Generate API' }).click();
+  await page.waitForURL(/\/projects\/[^/]+$/);
+  const projectUrl = page.url();
+  const projectId = projectUrl.split('/').pop();
+  log(`project ${projectId}: watching the progress`);
+  const bar = page.getByRole('progressbar', { name: 'Generation progress' });
+  await bar.waitFor();
+  await page.locator('.connection[data-state="reconnecting"], .connection[data-state="live"]').first().waitFor();
+  await page_(page, 'project-generating', { fullPage: false });
+  const progressSeen = await waitDone(page);
+  const reached = [...progressSeen].sort((a, b) => a - b);
+  log(`progress values seen: ${reached.join(' ')}; event-stream requests: ${streamRequests}`);
+  check(reached.length >= 3, `the bar moved through several values (${reached.join(', ')})`);
+  check(streamRequests >= 2, `the page reconnected after the dropped stream (${streamRequests} requests)`);
+  await page.unroute('**/api/jobs/*/events');
+  await page.locator('.progress-stage').filter({ hasText: 'Done' }).waitFor();
+  check(/\d/.test(await page.locator('.progress-time').innerText()), 'the elapsed time is shown');
+  await page.locator('.badge-ready').first().waitFor();
+
+  // Contract (the default tab): Swagger UI of the contract, downloads.
+  log('contract tab');
+  const contract = page.locator('.swagger-contract');
+  await contract.locator('.opblock').first().waitFor({ timeout: 30000 });
+  check(await contract.locator('.opblock').count() >= 10, 'the contract lists the operations');
+  check(await contract.locator('.try-out__btn').count() === 0, 'the contract tab has no Try it out');
+  await page_(page, 'tab-contract');
+  const yaml = await download(page, () => page.getByRole('link', { name: 'Download YAML' }).click());
+  check(/^openapi: "?3\.1/.test(yaml.content.toString('utf8')), `the YAML download is the contract: ${yaml.content.toString('utf8').slice(0, 40)}`);
+  const json = await download(page, () => page.getByRole('link', { name: 'Download JSON' }).click());
+  check(JSON.parse(json.content.toString('utf8')).openapi?.startsWith('3.1'), 'the JSON download is the contract');
+
+  // Files: the tree, a highlighted file.
+  log('files tab');
+  await page.getByRole('link', { name: 'Files', exact: true }).click();
+  await page.waitForURL(`${projectUrl}/files`);
+  await page.locator('.file-button[data-path="app/main.py"]').click();
+  await page.locator('.viewer-path').filter({ hasText: 'app/main.py' }).waitFor();
+  await page.locator('.code-text .tok-keyword').first().waitFor();
+  check(await page.locator('.file-button').count() >= 15, 'the tree lists the project files');
+  await page_(page, 'tab-files', { fullPage: false });
+  await page.locator('.file-button[data-path="openapi.yaml"]').click();
+  await page.locator('.viewer-path').filter({ hasText: 'openapi.yaml' }).waitFor();
+  await page.locator('.code-text .tok-key').first().waitFor();
+
+  // Tests: the report.
+  log('tests tab');
+  await page.getByRole('link', { name: 'Tests', exact: true }).click();
+  await page.waitForURL(`${projectUrl}/tests`);
+  await page.getByText('All checks passed', { exact: true }).waitFor();
+  const passed = Number(await page.locator('.stat-ok .stat-value').innerText());
+  check(passed > 0, `the report counts passed tests (${passed})`);
+  await page_(page, 'tab-tests');
+
+  // Preview: the live API's Swagger UI; "Try it out" on a GET list gives a 2xx.
+  log('preview tab');
+  await page.getByRole('link', { name: 'Preview', exact: true }).click();
+  await page.waitForURL(`${projectUrl}/preview`);
+  await page.locator('iframe.preview-frame').waitFor({ timeout: 60000 });
+  const frame = page.frameLocator('iframe.preview-frame');
+  const list = frame.locator('.opblock-get').filter({ has: frame.locator('.opblock-summary-path[data-path="/books"]') }).first();
+  await list.waitFor({ timeout: 60000 });
+  await page_(page, 'tab-preview', { fullPage: false });
+  await list.locator('.opblock-summary-control, .opblock-summary').first().click();
+  await list.getByRole('button', { name: 'Try it out' }).click();
+  await list.getByRole('button', { name: 'Execute' }).click();
+  const status = list.locator('.live-responses-table .response .response-col_status').first();
+  await status.waitFor({ timeout: 30000 });
+  const code = (await status.innerText()).trim();
+  check(/^2\d\d/.test(code), `Try it out on GET /books answered ${code}`);
+  log(`Try it out: GET /books → ${code}`);
+  await status.evaluate((el) => el.scrollIntoView({ block: 'center' }));
+  await page_(page, 'tab-preview-try-it', { fullPage: false });
+
+  // Versions: the history.
+  log('versions tab');
+  await page.getByRole('link', { name: 'Versions', exact: true }).click();
+  await page.waitForURL(`${projectUrl}/versions`);
+  await page.getByRole('rowheader', { name: 'v1' }).waitFor();
+  await page_(page, 'tab-versions');
+
+  // Download: the zip holds the project under one folder; the Postman collection.
+  log('download tab');
+  await page.getByRole('link', { name: 'Download', exact: true }).click();
+  await page.waitForURL(`${projectUrl}/download`);
+  await page.getByRole('button', { name: 'Download zip' }).waitFor();
+  await page_(page, 'tab-download');
+  const zip = await download(page, () => page.getByRole('button', { name: 'Download zip' }).click());
+  check(zip.name.endsWith('.zip'), `the zip's file name: ${zip.name}`);
+  const archive = readZip(zip.content);
+  const tops = new Set(archive.names.map((n) => n.split('/')[0]));
+  check(tops.size === 1, `the zip has one top folder: ${[...tops].join(', ')}`);
+  const top = [...tops][0];
+  for (const expected of ['app/main.py', 'openapi.yaml', 'tests/test_api.py', 'README.md', 'Dockerfile']) {
+    check(archive.names.includes(`${top}/${expected}`), `the zip holds ${top}/${expected}`);
+  }
+  check(archive.read(`${top}/app/main.py`).toString('utf8').includes('FastAPI'), 'app/main.py in the zip is the FastAPI app');
+  log(`zip ${zip.name}: ${archive.names.length} entries under ${top}/`);
+  const postman = await download(page, () => page.getByRole('link', { name: 'Download collection' }).click());
+  check(JSON.parse(postman.content.toString('utf8')).info?.schema?.includes('v2.1'), 'the Postman collection is v2.1');
+
+  // The dashboard lists the project, ready.
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Projects' }).click();
+  await page.waitForURL(`${BASE}/`);
+  await page.locator('.projects-table .badge-ready').first().waitFor();
+  await page_(page, 'dashboard');
+
+  // A prompt the planner cannot read: the job is dead-lettered and the page says so.
+  log('a dead-lettered generation');
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'New project' }).click();
+  await page.getByLabel('Describe your API').fill('hello?');
+  await page.getByRole('button', { name: 'Generate API' }).click();
+  await page.waitForURL(/\/projects\/[^/]+$/);
+  const dead = page.getByRole('alert').filter({ hasText: 'dead-letter queue' });
+  await dead.waitFor({ timeout: 120000 });
+  check(await dead.getByRole('button', { name: 'Retry generation' }).isVisible(), 'a dead job offers a retry');
+  check((await dead.innerText()).includes('found no resource'), `the dead job says what failed: ${await dead.innerText()}`);
+  check(await page.locator('.progress-card[data-outcome="dead"]').count() === 1, 'the progress shows the stop');
+  await page_(page, 'project-dead');
+  await dead.getByRole('button', { name: 'Retry generation' }).click();
+  await page.getByRole('alert').filter({ hasText: 'dead-letter queue' }).waitFor({ timeout: 120000 });
+
+  // An API with auth: the preview shows the token it minted, and the copy button copies it.
+  log('an API with JWT auth: the preview token');
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'New project' }).click();
+  await page.getByRole('button', { name: 'Helpdesk with JWT roles' }).click();
+  check(await page.getByLabel('Describe your API').inputValue() === corpusPrompt('auth_roles'), 'the helpdesk example is the corpus prompt');
+  await page.getByRole('button', { name: 'Generate API' }).click();
+  await page.waitForURL(/\/projects\/[^/]+$/);
+  await waitDone(page);
+  await page.getByRole('link', { name: 'Preview', exact: true }).click();
+  const token = page.locator('.kv-value.token');
+  await token.waitFor({ timeout: 60000 });
+  const tokenText = (await token.innerText()).trim();
+  check(/^[\w-]+\.[\w-]+\.[\w-]+$/.test(tokenText), `the preview shows a JWT: ${tokenText.slice(0, 40)}`);
+  await page.getByRole('button', { name: 'Copy token' }).click();
+  await page.getByRole('button', { name: 'Copied' }).waitFor();
+  check(await page.evaluate(() => navigator.clipboard.readText()) === tokenText, 'Copy token copies the token');
+  await page.frameLocator('iframe.preview-frame').locator('.opblock').first().waitFor({ timeout: 60000 });
+  await page_(page, 'tab-preview-auth-token', { fullPage: false });
+
+  // A project that does not exist.
+  await page.goto(`${BASE}/projects/nope`);
+  await page.getByText('This project does not exist').waitFor();
+
+  // Narrow screen (a phone): the same pages must fit and stay usable.
+  log('narrow screen');
+  await page.setViewportSize({ width: 375, height: 812 });
+  await page.goto(`${BASE}/`);
+  await page.locator('.projects-table').waitFor();
+  await page_(page, 'narrow-dashboard');
+  await page.goto(`${projectUrl}`);
+  await page.locator('.swagger-contract .opblock').first().waitFor({ timeout: 30000 });
+  await page_(page, 'narrow-project-contract', { fullPage: false });
+  await page.goto(`${projectUrl}/files`);
+  await page.locator('.code-text').waitFor();
+  await page_(page, 'narrow-project-files', { fullPage: false });
+  await page.goto(`${projectUrl}/tests`);
+  await page.getByText('All checks passed', { exact: true }).waitFor();
+  await page_(page, 'narrow-project-tests');
+  await page.goto(`${BASE}/new`);
+  await page.getByLabel('Describe your API').waitFor();
+  await page_(page, 'narrow-new-project');
+  for (const [route, name] of [['/', 'dashboard'], ['/new', 'new project'], [projectUrl.replace(BASE, ''), 'project']]) {
+    await page.goto(`${BASE}${route}`);
+    await page.locator('main h1').waitFor();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    check(overflow <= 1, `${name} fits a 375 px screen (overflows by ${overflow} px)`);
+  }
+
+  // Keyboard: the skip link is the first stop and moves to the content.
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.goto(`${BASE}/`);
+  await page.locator('main h1').waitFor();
+  await page.keyboard.press('Tab');
+  check(await page.evaluate(() => document.activeElement?.textContent) === 'Skip to content', 'Tab first reaches the skip link');
+}
+
+/** Waits for the progress bar to reach 100; returns the values it showed on the way. */
+async function waitDone(page) {
+  const bar = page.getByRole('progressbar', { name: 'Generation progress' });
+  const seen = new Set();
+  const deadline = Date.now() + 300000;
+  for (;;) {
+    const now = Number(await bar.getAttribute('aria-valuenow'));
+    seen.add(now);
+    if (now === 100) return seen;
+    const outcome = await page.locator('.progress-card').getAttribute('data-outcome');
+    assert(!['dead', 'tests-failed', 'cancelled'].includes(outcome), `the generation ended as ${outcome}: ${await page.locator('main').innerText()}`);
+    assert(Date.now() < deadline, 'the progress bar did not reach 100 within 5 minutes');
+    await page.waitForTimeout(200);
+  }
+}
+
+/** Clicks, waits for the download, returns its name and content. */
+async function download(page, click) {
+  const [file] = await Promise.all([page.waitForEvent('download'), click()]);
+  const target = path.join(tmpdir(), `apiforge-ui-${process.pid}-${file.suggestedFilename()}`);
+  await file.saveAs(target);
+  return { name: file.suggestedFilename(), content: readFileSync(target) };
+}
+
+// ------------------------------------------------------------------ run
+
+try {
+  await main();
+} catch (error) {
+  failures.push(`the flow stopped: ${error.stack ?? error}`);
+  log(`FAIL: ${error.stack ?? error}`);
+}
+
+const foreign = [...new Set(requests)].filter((url) => {
+  if (/^(data|blob|about):/.test(url)) return false;
+  try {
+    return new URL(url).host !== SERVER_HOST;
+  } catch {
+    return true;
+  }
+});
+check(foreign.length === 0, `requests to other hosts than ${SERVER_HOST}:\n    ${foreign.join('\n    ')}`);
+check(consoleProblems.length === 0, `browser errors:\n    ${consoleProblems.join('\n    ')}`);
+
+writeFileSync(path.join(args.screenshots, 'axe.json'), JSON.stringify(axeResults, null, 2));
+log(`${requests.length} requests, all to ${SERVER_HOST}: ${foreign.length === 0}`);
+log(`${shots.length} screenshots in ${args.screenshots}; axe results in axe.json`);
+if (failures.length) {
+  console.log(`\n${failures.length} failure(s):\n- ${failures.join('\n- ')}`);
+  process.exit(1);
+}
+log('web UI: all checks passed');
