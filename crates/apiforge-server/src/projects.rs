@@ -28,6 +28,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_projects, create_project))
         .routes(routes!(get_project, delete_project))
         .routes(routes!(plan_only))
+        .routes(routes!(regenerate_project))
         .routes(routes!(project_status))
         .routes(routes!(list_versions))
         .routes(routes!(list_files))
@@ -140,29 +141,7 @@ async fn create_project(
             source: source_text,
         })
         .await?;
-    let payload = serde_json::to_value(GenerateJob {
-        project_id: project.id.to_string(),
-        user_id: user.id.to_string(),
-        target: input.target,
-        source: input.source,
-    })
-    .map_err(|e| Problem::internal(&e))?;
-    let job_id = state
-        .queue
-        .enqueue(NewJob {
-            kind: GENERATE.to_owned(),
-            payload,
-            user_id: Some(user.id.to_string()),
-            project_id: Some(project.id.to_string()),
-            priority: 0,
-            max_attempts: state.config.worker.max_attempts,
-            run_at: None,
-        })
-        .await?;
-    state
-        .db
-        .set_project_job(&project.id, &job_id.to_string())
-        .await?;
+    let job_id = enqueue_generation(&state, &user, &project.id, input.target, input.source).await?;
     let (project, role) = tenant
         .project(&project.id)
         .await?
@@ -174,6 +153,149 @@ async fn create_project(
             job_id: job_id.to_string(),
         }),
     ))
+}
+
+/// Queues a generation of `project` from `source` and records the job on the project.
+async fn enqueue_generation(
+    state: &AppState,
+    user: &CurrentUser,
+    project: &apiforge_store::ProjectId,
+    target: String,
+    source: Source,
+) -> Result<String, Problem> {
+    let payload = serde_json::to_value(GenerateJob {
+        project_id: project.to_string(),
+        user_id: user.id.to_string(),
+        target,
+        source,
+    })
+    .map_err(|e| Problem::internal(&e))?;
+    let job_id = state
+        .queue
+        .enqueue(NewJob {
+            kind: GENERATE.to_owned(),
+            payload,
+            user_id: Some(user.id.to_string()),
+            project_id: Some(project.to_string()),
+            priority: 0,
+            max_attempts: state.config.worker.max_attempts,
+            run_at: None,
+        })
+        .await?
+        .to_string();
+    state.db.set_project_job(project, &job_id).await?;
+    Ok(job_id)
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct RegenerateRequest {
+    /// A revised description (prompt projects only; default: the current one).
+    pub prompt: Option<String>,
+}
+
+/// Generate a new version: from a revised description, or again from the current source
+/// (after a failed verification, say). Editors and owners.
+#[utoipa::path(post, path = "/api/projects/{id}/regenerate", tag = "projects",
+    params(("id" = String, Path, description = "Project id")),
+    request_body = RegenerateRequest,
+    responses(
+        (status = 202, description = "The generation job is queued", body = Created),
+        (status = 400, description = "Malformed body", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Viewers cannot regenerate", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such project that you can see", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A generation is already queued or running", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Prompt too large", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Empty prompt, or a prompt for a CSV project", body = Problem, content_type = "application/problem+json"),
+    ), security(("bearer" = [])))]
+async fn regenerate_project(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(request): ApiJson<RegenerateRequest>,
+) -> ApiResult<(StatusCode, axum::Json<Created>)> {
+    let tenant = state.db.tenant(&user.id);
+    let (project, role) = visible(&tenant, &id).await?;
+    if role < Role::Editor {
+        return Err(Problem::forbidden(
+            "viewers cannot regenerate a project: ask an owner for the editor role",
+        ));
+    }
+    // The last job's payload holds the source as generated (with a CSV's file name).
+    let last = match &project.last_job_id {
+        Some(job) => state.queue.job(&crate::extract::job_id(job)?).await?,
+        None => None,
+    };
+    if let Some(job) = &last
+        && !job.state.is_final()
+    {
+        return Err(Problem::conflict(format!(
+            "a generation is already {}: follow job {} or wait for it to finish",
+            job.state.as_str(),
+            job.id
+        )));
+    }
+    let source = match request.prompt {
+        Some(prompt) => {
+            if project.source_kind != SourceKind::Prompt {
+                return Err(Problem::unprocessable(
+                    "this project is generated from a CSV file: create a new project to describe the API in words",
+                ));
+            }
+            check_prompt(&prompt)?;
+            tenant.set_source(&project.id, &prompt).await?;
+            Source::Prompt { text: prompt }
+        }
+        None => last
+            .and_then(|job| serde_json::from_value::<GenerateJob>(job.payload).ok())
+            .map(|job| job.source)
+            .unwrap_or_else(|| match project.source_kind {
+                SourceKind::Csv => Source::Csv {
+                    file_name: project.name.clone(),
+                    text: project.source.clone(),
+                },
+                SourceKind::Prompt => Source::Prompt {
+                    text: project.source.clone(),
+                },
+            }),
+    };
+    let job_id = enqueue_generation(
+        &state,
+        &user,
+        &project.id,
+        project.target.as_str().to_owned(),
+        source,
+    )
+    .await?;
+    let (project, role) = visible(&tenant, &id).await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        axum::Json(Created {
+            project: info(project, role),
+            job_id,
+        }),
+    ))
+}
+
+/// The prompt limits: not blank, at most [`MAX_PROMPT_CHARS`], no NUL.
+fn check_prompt(prompt: &str) -> Result<(), Problem> {
+    if prompt.trim().is_empty() {
+        return Err(Problem::unprocessable(
+            "the prompt is empty: describe the API you want",
+        ));
+    }
+    let chars = prompt.chars().count();
+    if chars > MAX_PROMPT_CHARS {
+        return Err(Problem::payload_too_large(format!(
+            "the prompt has {chars} characters; the limit is {MAX_PROMPT_CHARS}"
+        )));
+    }
+    if prompt.contains('\0') {
+        return Err(Problem::unprocessable(
+            "the prompt contains a NUL character; send plain text",
+        ));
+    }
+    Ok(())
 }
 
 /// The multipart form of a CSV upload (documentation only).
@@ -211,23 +333,7 @@ async fn read_input(state: &AppState, request: Request) -> Result<Input, Problem
         return read_csv_form(multipart).await;
     }
     let ApiJson(body) = ApiJson::<CreateProject>::from_request(request, state).await?;
-    let prompt = body.prompt.trim();
-    if prompt.is_empty() {
-        return Err(Problem::unprocessable(
-            "the prompt is empty: describe the API you want",
-        ));
-    }
-    let chars = body.prompt.chars().count();
-    if chars > MAX_PROMPT_CHARS {
-        return Err(Problem::payload_too_large(format!(
-            "the prompt has {chars} characters; the limit is {MAX_PROMPT_CHARS}"
-        )));
-    }
-    if body.prompt.contains('\0') {
-        return Err(Problem::unprocessable(
-            "the prompt contains a NUL character; send plain text",
-        ));
-    }
+    check_prompt(&body.prompt)?;
     Ok(Input {
         source: Source::Prompt { text: body.prompt },
         target: body.target,

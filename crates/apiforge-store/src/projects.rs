@@ -321,6 +321,28 @@ impl Tenant {
         Ok(())
     }
 
+    /// Replaces what the project is generated from (a revised description); the next
+    /// generation uses it. Editors and owners.
+    pub async fn set_source(&self, project: &ProjectId, source: &str) -> Result<(), StoreError> {
+        let user = &self.user;
+        let now = now_ms();
+        transaction!(&self.db, Write, Some(user), |conn| {
+            let found = sqlx::query_scalar(ROLE_OF)
+                .bind(project)
+                .bind(user)
+                .fetch_optional(&mut *conn)
+                .await?;
+            require_role(found, Role::Editor, "changing the project's source")?;
+            sqlx::query("UPDATE projects SET source = $2, updated_at = $3 WHERE id = $1")
+                .bind(project)
+                .bind(source)
+                .bind(now)
+                .execute(&mut *conn)
+                .await?;
+        });
+        Ok(())
+    }
+
     /// Deletes the project with its members, versions and files. Owners only.
     pub async fn delete_project(&self, project: &ProjectId) -> Result<(), StoreError> {
         let user = &self.user;

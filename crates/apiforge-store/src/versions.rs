@@ -89,16 +89,8 @@ pub struct VersionFile {
 
 /// Lower-case hex sha256 of `bytes`, as blobs are keyed.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    let mut hex = String::with_capacity(64);
-    for byte in digest {
-        hex.push(char::from(HEX[usize::from(byte >> 4)]));
-        hex.push(char::from(HEX[usize::from(byte & 0xf)]));
-    }
-    hex
+    hex::encode(Sha256::digest(bytes))
 }
-
-const HEX: &[u8; 16] = b"0123456789abcdef";
 
 const VERSION_COLUMNS: &str = "id, project_id, number, manifest, manifest_sha256, spec_json, \
      spec_yaml, postman, test_report, verified, job_id, created_at";

@@ -266,7 +266,41 @@ async fn worker_system_calls(db: &TestDb) {
     ));
 }
 
+async fn editors_change_the_source(db: &TestDb) {
+    let (alice, bob) = alice_and_bob(db).await;
+    let project = project_of(db, &alice, "Revised").await;
+    let id = &project.id;
+    let (as_alice, as_bob) = (db.tenant(&alice), db.tenant(&bob));
+    assert!(matches!(
+        as_bob.set_source(id, "not mine").await,
+        Err(StoreError::NotFound { .. })
+    ));
+    as_alice
+        .add_member(id, &bob, Role::Viewer)
+        .await
+        .expect("share");
+    assert!(matches!(
+        as_bob.set_source(id, "viewer edit").await,
+        Err(StoreError::Forbidden {
+            needed: Role::Editor,
+            ..
+        })
+    ));
+    as_alice
+        .add_member(id, &bob, Role::Editor)
+        .await
+        .expect("promote");
+    as_bob
+        .set_source(id, "Books have a title and a price.")
+        .await
+        .expect("an editor revises the description");
+    let (seen, _) = as_alice.project(id).await.expect("get").expect("exists");
+    assert_eq!(seen.source, "Books have a title and a price.");
+    assert!(seen.updated_at >= project.updated_at);
+}
+
 on_both!(
+    editors_change_the_source,
     create_list_get,
     members_and_roles,
     owner_deletes_with_everything,

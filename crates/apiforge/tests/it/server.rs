@@ -1475,3 +1475,136 @@ fn rate_limits_and_the_server_benchmarks() {
         assert_eq!(stderr.lines().count(), 1, "{stderr}");
     }
 }
+
+/// Follows a job's SSE stream to its end; the kinds of its events.
+fn follow_job(server: &Server, jwt: &str, job: &str) -> Vec<String> {
+    let events = request(
+        &server.addr,
+        "GET",
+        &format!("/api/jobs/{job}/events"),
+        &[("Authorization", &format!("Bearer {jwt}"))],
+        b"",
+        Duration::from_secs(300),
+    );
+    assert_ok("events", &events);
+    sse_events(&events.text())
+        .into_iter()
+        .map(|(kind, _)| kind)
+        .collect()
+}
+
+/// A revised description makes version 2; the diff between the versions shows the change;
+/// only editors regenerate, one generation at a time, and CSV projects keep their CSV.
+#[test]
+fn regenerating_from_a_revised_prompt_makes_a_new_version_with_a_diff() {
+    let server = Server::start(None);
+    let ada = server.sign_in("ada@example.com");
+    let bob = server.sign_in("bob@example.com");
+    let created = server.post_json("/api/projects", Some(&ada), &json!({ "prompt": LIBRARY }));
+    assert_eq!(created.status, 202, "{}", created.describe());
+    let created = created.json();
+    let id = created["project"]["id"].as_str().expect("id").to_owned();
+    let base = format!("/api/projects/{id}");
+    let regenerate = format!("{base}/regenerate");
+    let busy = server.post_json(&regenerate, Some(&ada), &json!({}));
+    assert_problem("regenerate while generating", &busy, &[409]);
+    let first = created["job_id"].as_str().expect("job");
+    assert_eq!(
+        follow_job(&server, &ada, first).last().map(String::as_str),
+        Some("succeeded")
+    );
+
+    let revised = "A library API. Books have a title, an ISBN, a publication year and a price. \
+        Authors have a name. Each book belongs to an author.";
+    assert_problem(
+        "empty revision",
+        &server.post_json(&regenerate, Some(&ada), &json!({ "prompt": " " })),
+        &[422],
+    );
+    assert_problem(
+        "a stranger regenerates",
+        &server.post_json(&regenerate, Some(&bob), &json!({})),
+        &[404],
+    );
+    let shared = server.call(
+        "PUT",
+        &format!("{base}/members"),
+        Some(&ada),
+        &[("Content-Type", "application/json")],
+        br#"{"email":"bob@example.com","role":"viewer"}"#,
+    );
+    assert_ok("share", &shared);
+    assert_problem(
+        "a viewer regenerates",
+        &server.post_json(&regenerate, Some(&bob), &json!({ "prompt": revised })),
+        &[403],
+    );
+    let again = server.post_json(&regenerate, Some(&ada), &json!({ "prompt": revised }));
+    assert_eq!(again.status, 202, "{}", again.describe());
+    let job = again.json()["job_id"].as_str().expect("job").to_owned();
+    assert_eq!(
+        follow_job(&server, &ada, &job).last().map(String::as_str),
+        Some("succeeded")
+    );
+    let project = server.get(&base, Some(&ada)).json();
+    assert_eq!(project["current_version"], 2, "{project}");
+    assert_eq!(project["status"], "ready", "{project}");
+    let versions = server.get(&format!("{base}/versions"), Some(&ada)).json();
+    assert_eq!(versions.as_array().map(Vec::len), Some(2), "{versions}");
+    let diff = server.get(&format!("{base}/diff?from=1&to=2"), Some(&bob));
+    assert_ok("diff", &diff);
+    let diff = diff.json();
+    let changed: Vec<&str> = diff["files"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .filter_map(|f| f["path"].as_str())
+        .collect();
+    assert!(changed.contains(&"openapi.yaml"), "{changed:?}");
+    assert!(changed.contains(&"app/models.py"), "{changed:?}");
+    let spec = diff["files"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .find(|f| f["path"] == "openapi.yaml")
+        .expect("the contract changed");
+    assert_eq!(spec["status"], "changed");
+    assert!(
+        spec["diff"].as_str().is_some_and(|d| d
+            .starts_with("--- a/openapi.yaml\n+++ b/openapi.yaml\n")
+            && d.lines().any(|l| l.starts_with('+') && l.contains("price"))),
+        "{spec}"
+    );
+    // Regenerating without a prompt reuses the revised description: same contract.
+    let same = server.post_json(&regenerate, Some(&ada), &json!({}));
+    assert_eq!(same.status, 202, "{}", same.describe());
+    let job = same.json()["job_id"].as_str().expect("job").to_owned();
+    follow_job(&server, &ada, &job);
+    let unchanged = server
+        .get(&format!("{base}/diff?from=2&to=3"), Some(&ada))
+        .json();
+    assert_eq!(unchanged["files"], json!([]), "{unchanged}");
+
+    // A CSV project regenerates from its CSV, never from a prompt.
+    let (content_type, body) = multipart("people.csv", b"name,age\nAda,36\n");
+    let csv = server.call(
+        "POST",
+        "/api/projects",
+        Some(&ada),
+        &[("Content-Type", &content_type)],
+        &body,
+    );
+    assert_eq!(csv.status, 202, "{}", csv.describe());
+    let csv = csv.json();
+    let csv_id = csv["project"]["id"].as_str().expect("id");
+    follow_job(&server, &ada, csv["job_id"].as_str().expect("job"));
+    assert_problem(
+        "a prompt for a CSV project",
+        &server.post_json(
+            &format!("/api/projects/{csv_id}/regenerate"),
+            Some(&ada),
+            &json!({ "prompt": LIBRARY }),
+        ),
+        &[422],
+    );
+}
