@@ -16,8 +16,7 @@ pub fn canonical_json(manifest: &Manifest) -> String {
 /// Lower-case hex sha256 of [`canonical_json`]: the manifest's identity for caching,
 /// regeneration and diffs.
 pub fn manifest_hash(manifest: &Manifest) -> String {
-    let digest = Sha256::digest(canonical_json(manifest).as_bytes());
-    digest.iter().map(|byte| format!("{byte:02x}")).collect()
+    hex::encode(Sha256::digest(canonical_json(manifest).as_bytes()))
 }
 
 fn sorted(value: Value) -> Value {

@@ -165,11 +165,5 @@ pub fn add_manifest(project: &mut Project, manifest: &ValidManifest) {
     project.files.sort_by(|a, b| a.path.cmp(&b.path));
 }
 
-/// Lowercase hex sha256 of `bytes`, as the lock file records it.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::{Digest, Sha256};
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
+/// Lowercase hex sha256 of `bytes`, as the lock file records it (the generator's own).
+pub use apiforge_codegen::sha256_hex;

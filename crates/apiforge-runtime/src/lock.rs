@@ -23,10 +23,7 @@ pub struct Pin {
 
 /// Lower-case hex sha256 of `text`.
 pub fn sha256_hex(text: &str) -> String {
-    Sha256::digest(text.as_bytes())
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
+    hex::encode(Sha256::digest(text.as_bytes()))
 }
 
 /// sha256 of the embedded lock.

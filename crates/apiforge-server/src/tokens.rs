@@ -2,7 +2,6 @@
 //! Only hashes are stored; the secrets exist in the mail, the cookie or the user's script.
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 /// API tokens start with this, so a bearer value says which kind it is.
 pub const API_TOKEN_PREFIX: &str = "afk_";
@@ -24,18 +23,7 @@ pub fn random_code() -> String {
 /// sha256 hex of `parts` joined by NUL: the stored form of a secret. The server key is
 /// one part for low-entropy secrets (codes), so a leaked table cannot be brute-forced alone.
 pub fn hash(parts: &[&str]) -> String {
-    let mut hasher = Sha256::new();
-    for (i, part) in parts.iter().enumerate() {
-        if i > 0 {
-            hasher.update([0u8]);
-        }
-        hasher.update(part.as_bytes());
-    }
-    hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    apiforge_store::sha256_hex(parts.join("\0").as_bytes())
 }
 
 /// A new API token: the secret shown once, and its hash.
