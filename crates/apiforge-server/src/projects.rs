@@ -69,6 +69,9 @@ pub struct ProjectInfo {
     pub last_job_id: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// The description it is generated from (prompt projects, one project's page only;
+    /// not in listings).
+    pub prompt: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -79,6 +82,7 @@ pub struct Created {
 }
 
 fn info(project: Project, role: Role) -> ProjectInfo {
+    let prompt = (project.source_kind == SourceKind::Prompt).then(|| project.source.clone());
     ProjectInfo {
         id: project.id.to_string(),
         name: project.name,
@@ -90,6 +94,7 @@ fn info(project: Project, role: Role) -> ProjectInfo {
         last_job_id: project.last_job_id,
         created_at: project.created_at,
         updated_at: project.updated_at,
+        prompt,
     }
 }
 
@@ -472,6 +477,7 @@ fn summary_info(project: ProjectSummary) -> ProjectInfo {
         last_job_id: project.last_job_id,
         created_at: project.created_at,
         updated_at: project.updated_at,
+        prompt: None,
     }
 }
 
