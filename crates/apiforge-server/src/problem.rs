@@ -112,6 +112,7 @@ impl From<apiforge_store::StoreError> for Problem {
         match error {
             StoreError::NotFound { .. } => Problem::not_found(text),
             StoreError::Forbidden { .. } => Problem::forbidden(text),
+            StoreError::ReadOnly { .. } => Problem::forbidden(text),
             StoreError::Conflict { .. } => Problem::conflict(text),
             other => Problem::internal(&other),
         }

@@ -32,6 +32,10 @@ pub enum StoreError {
     /// The user sees the project but lacks the role the action needs (answer 403).
     #[error("{action} needs the {needed} role on the project\nhint: ask an owner of the project")]
     Forbidden { action: &'static str, needed: Role },
+    /// The thing is visible but nobody may change it through this scope (a built-in
+    /// prompt: answer 403).
+    #[error("{message}")]
+    ReadOnly { message: String },
     /// The request contradicts the stored state (answer 409).
     #[error("{message}")]
     Conflict { message: String },

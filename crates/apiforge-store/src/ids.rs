@@ -77,3 +77,11 @@ id_type!(
     /// An audit event (`audit_events.id`).
     AuditEventId
 );
+id_type!(
+    /// A prompt of the registry (`prompts.id`).
+    PromptId
+);
+id_type!(
+    /// One run of a prompt (`executions.id`).
+    ExecutionId
+);

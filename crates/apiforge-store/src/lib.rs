@@ -24,6 +24,7 @@ mod db;
 mod error;
 mod ids;
 mod projects;
+mod prompts;
 mod sql;
 mod tenant;
 mod users;
@@ -36,9 +37,16 @@ pub use audit::{AUDIT_PAGE_MAX, AuditEvent, AuditFilter, NewAuditEvent};
 pub use auth::{ApiToken, NewApiToken, NewSession, Session};
 pub use db::{Backend, Db, SQLITE_FILE, now_ms};
 pub use error::StoreError;
-pub use ids::{ApiTokenId, AuditEventId, LoginTokenId, ProjectId, SessionId, UserId, VersionId};
+pub use ids::{
+    ApiTokenId, AuditEventId, ExecutionId, LoginTokenId, ProjectId, PromptId, SessionId, UserId,
+    VersionId,
+};
 pub use projects::{
     Member, NewProject, Project, ProjectStatus, ProjectSummary, Role, SourceKind, Target,
+};
+pub use prompts::{
+    Execution, ExecutionOutcome, ExecutionStatus, NewExecution, NewPrompt, NewPromptVersion,
+    Priority, Prompt, PromptVersion, Seeded,
 };
 pub use sql::TENANT_ROLE;
 pub use tenant::Tenant;

@@ -6,6 +6,7 @@ mod audit;
 mod auth;
 mod migrate;
 mod projects;
+mod prompts;
 mod rls;
 mod users;
 mod versions;
