@@ -11,6 +11,7 @@
 mod csv_import;
 mod error;
 pub mod eval;
+pub mod llm;
 mod prompt;
 
 pub use csv_import::plan_csv;

@@ -55,6 +55,8 @@ pub enum ServerError {
     },
     #[error("serving failed: {0}")]
     Serve(std::io::Error),
+    #[error("LLM providers: {0}")]
+    Llm(#[from] apiforge_llm::LlmError),
 }
 
 /// Every documented route.
@@ -64,6 +66,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(crate::projects::router())
         .merge(crate::export::router())
         .merge(crate::sharing::router())
+        .merge(crate::registry::router())
         .merge(crate::events::router())
         .merge(crate::system::router())
 }
@@ -96,6 +99,8 @@ impl Server {
             })?;
         crate::metrics::handle();
         let user_limits = crate::limits::UserLimits::new(config.user_rate);
+        let llm = Arc::new(apiforge_llm::Chain::from_config(&config.llm)?);
+        crate::seed::builtin_prompts(&db).await?;
         Ok(Self {
             state: AppState {
                 db,
@@ -106,6 +111,7 @@ impl Server {
                 mailer,
                 previews,
                 user_limits,
+                llm,
             },
             listener,
         })
@@ -121,7 +127,13 @@ impl Server {
         let state = self.state;
         let mut tasks = tokio::task::JoinSet::new();
         if state.config.embedded_worker {
-            let worker = worker(&state.db, &state.queue, &state.config);
+            let worker = worker(
+                &state.db,
+                &state.queue,
+                &state.config,
+                state.llm.clone(),
+                state.secret.clone(),
+            );
             let token = shutdown.clone();
             tasks.spawn(async move { worker.run(token).await });
         }
@@ -156,20 +168,41 @@ pub async fn run_worker(
     shutdown: CancellationToken,
 ) -> Result<(), ServerError> {
     let db = Db::open(&config.database_url()).await?;
+    let secret: Arc<str> = match &config.secret {
+        Some(secret) => secret.as_str().into(),
+        None => load_or_create_secret(&config.data_dir)?.into(),
+    };
+    let llm = Arc::new(apiforge_llm::Chain::from_config(&config.llm)?);
     let queue = Queue::new(db.clone());
     crate::metrics::handle();
-    worker(&db, &queue, &config).run(shutdown).await;
+    worker(&db, &queue, &config, llm, secret)
+        .run(shutdown)
+        .await;
     db.close().await;
     Ok(())
 }
 
-fn worker(db: &Db, queue: &Queue, config: &ServerConfig) -> Worker {
+fn worker(
+    db: &Db,
+    queue: &Queue,
+    config: &ServerConfig,
+    llm: Arc<apiforge_llm::Chain>,
+    secret: Arc<str>,
+) -> Worker {
     let mut registry = Registry::new();
     registry.register(
         GENERATE,
         GenerateHandler {
             db: db.clone(),
             data_dir: config.data_dir.clone(),
+        },
+    );
+    registry.register(
+        crate::registry::EXECUTE,
+        crate::registry::ExecuteHandler {
+            db: db.clone(),
+            llm,
+            secret,
         },
     );
     let settings = &config.worker;

@@ -23,6 +23,8 @@ mod metrics;
 mod openapi;
 mod previews;
 mod projects;
+mod registry;
+mod seed;
 mod sharing;
 mod state;
 mod system;

@@ -19,6 +19,8 @@ pub const QUEUE_WAIT_SECONDS: &str = "apiforge_queue_wait_seconds";
 pub const HTTP_REQUESTS: &str = "apiforge_http_requests_total";
 /// Live previews running (gauge).
 pub const PREVIEWS_RUNNING: &str = "apiforge_previews_running";
+/// Prompt executions finished, by `outcome` (succeeded, failed).
+pub const PROMPT_EXECUTIONS: &str = "apiforge_prompt_executions_total";
 
 static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
 
@@ -49,4 +51,5 @@ fn describe() {
     metrics::describe_histogram!(QUEUE_WAIT_SECONDS, "Time from enqueue to job start");
     metrics::describe_counter!(HTTP_REQUESTS, "HTTP requests, by status class");
     metrics::describe_gauge!(PREVIEWS_RUNNING, "Live previews running");
+    metrics::describe_counter!(PROMPT_EXECUTIONS, "Prompt executions finished, by outcome");
 }

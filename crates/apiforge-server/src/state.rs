@@ -24,4 +24,6 @@ pub struct AppState {
     pub previews: Previews,
     /// Per-user request rate (the per-IP limit is a layer).
     pub user_limits: UserLimits,
+    /// The configured LLM providers, in fallback order.
+    pub llm: Arc<apiforge_llm::Chain>,
 }

@@ -6,6 +6,7 @@ mod e2e;
 mod errors;
 mod generate;
 mod plan;
+mod registry;
 mod runtime;
 mod sandbox;
 mod server;

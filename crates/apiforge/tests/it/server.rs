@@ -665,6 +665,7 @@ fn server_flow(server: &Server) {
         ("GET", format!("{base}/diff?from=1&to=1"), Value::Null),
         ("GET", format!("{base}/members"), Value::Null),
         ("POST", format!("{base}/export"), json!({ "format": "zip" })),
+        ("POST", format!("{base}/regenerate"), json!({})),
         (
             "PUT",
             format!("{base}/members"),

@@ -1,0 +1,45 @@
+//! Built-in prompts: the planner's and the fixer's templates, registered in the prompt
+//! registry at start (a changed template becomes a new version), so their versions and
+//! executions are visible like any other prompt's.
+
+use apiforge_planner::llm;
+use apiforge_store::{Db, NewPrompt, NewPromptVersion, Seeded, StoreError};
+
+/// Seeds (or updates) every built-in prompt.
+pub async fn builtin_prompts(db: &Db) -> Result<(), StoreError> {
+    let prompts = [
+        (
+            llm::PLANNER_PROMPT,
+            "The LLM planner: a description → a manifest (constrained to the manifest's JSON Schema)",
+            llm::PLANNER_TEMPLATE,
+            llm::planner_variables(),
+            llm::planner_output_schema(),
+        ),
+        (
+            llm::FIXER_PROMPT,
+            "The auto-fix loop: failing checks and the implicated files → whole-file patches",
+            llm::FIXER_TEMPLATE,
+            llm::fixer_variables(),
+            llm::fixer_output_schema(),
+        ),
+    ];
+    for (name, description, template, variables, schema) in prompts {
+        let seeded = db
+            .seed_builtin_prompt(&NewPrompt {
+                name: name.to_owned(),
+                description: description.to_owned(),
+                version: NewPromptVersion {
+                    template: template.to_owned(),
+                    variables: variables.to_string(),
+                    output_schema: Some(schema.to_string()),
+                    output_regex: None,
+                    max_length: None,
+                },
+            })
+            .await?;
+        if seeded != Seeded::Unchanged {
+            tracing::info!(prompt = name, ?seeded, "built-in prompt registered");
+        }
+    }
+    Ok(())
+}
