@@ -195,6 +195,7 @@ fn worker(
         GenerateHandler {
             db: db.clone(),
             data_dir: config.data_dir.clone(),
+            llm: llm.clone(),
         },
     );
     registry.register(

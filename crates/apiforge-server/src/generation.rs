@@ -28,6 +28,13 @@ pub struct GenerateJob {
     pub user_id: String,
     pub target: String,
     pub source: Source,
+    /// `builtin` (default) or `llm`.
+    #[serde(default = "builtin_planner")]
+    pub planner: String,
+}
+
+fn builtin_planner() -> String {
+    "builtin".into()
 }
 
 /// Runs generation jobs.
@@ -36,6 +43,8 @@ pub struct GenerateHandler {
     pub db: Db,
     /// Where the prepared runtime is.
     pub data_dir: PathBuf,
+    /// The LLM providers (projects planned with `planner: "llm"`).
+    pub llm: Arc<apiforge_llm::Chain>,
 }
 
 fn job_error(error: PipelineError) -> JobError {
@@ -87,10 +96,15 @@ impl GenerateHandler {
             .map_err(|e| JobError::Failed(e.to_string()))?;
 
         let source = job.source.clone();
+        let (db, llm, use_llm) = (self.db.clone(), self.llm.clone(), job.planner == "llm");
         let planned: Planned = ctx
             .step("plan", async move {
                 let start = Instant::now();
-                timed("plan", start, pipeline::plan(&source).map_err(job_error))
+                let planned = match &source {
+                    Source::Prompt { text } if use_llm => llm_plan_step(&db, &llm, text).await,
+                    _ => pipeline::plan(&source).map_err(job_error),
+                };
+                timed("plan", start, planned)
             })
             .await?;
         let for_spec = planned.clone();
@@ -173,6 +187,7 @@ impl GenerateHandler {
             .map_err(|e| JobError::Failed(e.to_string()))?;
         metrics::counter!(names::GENERATIONS, "outcome" => if verified.ok { "succeeded" } else { "failed" }).increment(1);
         Ok(serde_json::json!({
+            "planner": planned.note,
             "ok": verified.ok,
             "version": number,
             "manifest_sha256": planned.manifest_sha256,
@@ -180,6 +195,23 @@ impl GenerateHandler {
             "preview_startup_ms": preview.map(|p| p.startup_ms),
         }))
     }
+}
+
+/// The plan step with the LLM planner: the registry's current planner template (the
+/// embedded one if the registry has none), the built-in planner as the fallback.
+async fn llm_plan_step(
+    db: &Db,
+    llm: &apiforge_llm::Chain,
+    text: &str,
+) -> Result<Planned, JobError> {
+    let template = crate::llm_plan::registry_template(db).await;
+    let (manifest, note) = crate::llm_plan::plan(llm, &template, text)
+        .await
+        .map_err(|e| JobError::Permanent(e.to_string()))?;
+    tracing::info!(planner = %note.describe(), "planned");
+    let mut planned = pipeline::planned(&manifest).map_err(job_error)?;
+    planned.note = Some(note);
+    Ok(planned)
 }
 
 fn new_version(

@@ -18,6 +18,7 @@ mod export;
 mod extract;
 mod generation;
 mod limits;
+mod llm_plan;
 mod mail;
 mod metrics;
 mod openapi;
@@ -33,4 +34,5 @@ mod ui;
 
 pub use app::{Server, ServerError, run_worker};
 pub use config::{RateSettings, ServerConfig, SmtpConfig, WorkerSettings};
+pub use llm_plan::{PlanNote, plan as plan_with_llm, planner_prompt};
 pub use openapi::openapi_json;

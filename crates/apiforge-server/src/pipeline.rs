@@ -43,6 +43,9 @@ impl PipelineError {
 pub struct Planned {
     pub manifest: serde_json::Value,
     pub manifest_sha256: String,
+    /// How it was planned, when the LLM planner was asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<crate::llm_plan::PlanNote>,
 }
 
 /// The `spec` step's output: the contract in both renderings and its Postman collection.
@@ -79,12 +82,14 @@ pub fn plan(source: &Source) -> Result<Planned, PipelineError> {
     planned(&manifest)
 }
 
-fn planned(manifest: &ValidManifest) -> Result<Planned, PipelineError> {
+/// The `plan` step's output for a manifest planned elsewhere (the LLM planner).
+pub fn planned(manifest: &ValidManifest) -> Result<Planned, PipelineError> {
     let value = serde_json::from_str(&manifest.canonical_json())
         .map_err(|e| PipelineError::internal("canonical manifest", e))?;
     Ok(Planned {
         manifest: value,
         manifest_sha256: manifest.hash(),
+        note: None,
     })
 }
 

@@ -48,6 +48,9 @@ pub struct CreateProject {
     pub target: String,
     /// A display name (default: derived from the prompt).
     pub name: Option<String>,
+    /// `builtin` (default: deterministic, offline) or `llm` (the server's configured LLM
+    /// providers, falling back to the built-in planner).
+    pub planner: Option<String>,
 }
 
 fn default_target() -> String {
@@ -146,7 +149,15 @@ async fn create_project(
             source: source_text,
         })
         .await?;
-    let job_id = enqueue_generation(&state, &user, &project.id, input.target, input.source).await?;
+    let job_id = enqueue_generation(
+        &state,
+        &user,
+        &project.id,
+        input.target,
+        input.source,
+        input.planner,
+    )
+    .await?;
     let (project, role) = tenant
         .project(&project.id)
         .await?
@@ -167,12 +178,14 @@ async fn enqueue_generation(
     project: &apiforge_store::ProjectId,
     target: String,
     source: Source,
+    planner: String,
 ) -> Result<String, Problem> {
     let payload = serde_json::to_value(GenerateJob {
         project_id: project.to_string(),
         user_id: user.id.to_string(),
         target,
         source,
+        planner,
     })
     .map_err(|e| Problem::internal(&e))?;
     let job_id = state
@@ -196,6 +209,8 @@ async fn enqueue_generation(
 pub struct RegenerateRequest {
     /// A revised description (prompt projects only; default: the current one).
     pub prompt: Option<String>,
+    /// `builtin` or `llm` (default: the planner of the last generation).
+    pub planner: Option<String>,
 }
 
 /// Generate a new version: from a revised description, or again from the current source
@@ -240,6 +255,15 @@ async fn regenerate_project(
             job.id
         )));
     }
+    let last_payload = last
+        .as_ref()
+        .and_then(|job| serde_json::from_value::<GenerateJob>(job.payload.clone()).ok());
+    let planner = match request.planner {
+        Some(planner) => check_planner(&state, &planner)?,
+        None => last_payload
+            .as_ref()
+            .map_or_else(|| "builtin".to_owned(), |job| job.planner.clone()),
+    };
     let source = match request.prompt {
         Some(prompt) => {
             if project.source_kind != SourceKind::Prompt {
@@ -251,8 +275,7 @@ async fn regenerate_project(
             tenant.set_source(&project.id, &prompt).await?;
             Source::Prompt { text: prompt }
         }
-        None => last
-            .and_then(|job| serde_json::from_value::<GenerateJob>(job.payload).ok())
+        None => last_payload
             .map(|job| job.source)
             .unwrap_or_else(|| match project.source_kind {
                 SourceKind::Csv => Source::Csv {
@@ -270,6 +293,7 @@ async fn regenerate_project(
         &project.id,
         project.target.as_str().to_owned(),
         source,
+        planner,
     )
     .await?;
     let (project, role) = visible(&tenant, &id).await?;
@@ -280,6 +304,21 @@ async fn regenerate_project(
             job_id,
         }),
     ))
+}
+
+/// A planner choice: `builtin`, or `llm` when the server has a provider.
+fn check_planner(state: &AppState, planner: &str) -> Result<String, Problem> {
+    match planner {
+        "builtin" => Ok(planner.to_owned()),
+        "llm" if state.llm.is_builtin_only() => Err(Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the LLM planner needs a provider: start the server with APIFORGE_LLM_PROVIDER=ollama or openai (or use planner \"builtin\")",
+        )),
+        "llm" => Ok(planner.to_owned()),
+        other => Err(Problem::unprocessable(format!(
+            "planner {other:?} is not known: use \"builtin\" or \"llm\""
+        ))),
+    }
 }
 
 /// The prompt limits: not blank, at most [`MAX_PROMPT_CHARS`], no NUL.
@@ -319,6 +358,7 @@ struct Input {
     source: Source,
     target: String,
     name: Option<String>,
+    planner: String,
 }
 
 async fn read_input(state: &AppState, request: Request) -> Result<Input, Problem> {
@@ -339,10 +379,12 @@ async fn read_input(state: &AppState, request: Request) -> Result<Input, Problem
     }
     let ApiJson(body) = ApiJson::<CreateProject>::from_request(request, state).await?;
     check_prompt(&body.prompt)?;
+    let planner = check_planner(state, body.planner.as_deref().unwrap_or("builtin"))?;
     Ok(Input {
         source: Source::Prompt { text: body.prompt },
         target: body.target,
         name: clean_name(body.name)?,
+        planner,
     })
 }
 
@@ -422,6 +464,8 @@ async fn read_csv_form(mut multipart: Multipart) -> Result<Input, Problem> {
         source: Source::Csv { file_name, text },
         target,
         name: clean_name(name)?,
+        // A CSV's header and rows say everything; the built-in planner reads them exactly.
+        planner: "builtin".to_owned(),
     })
 }
 
@@ -527,9 +571,12 @@ async fn delete_project(
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PlanOnly {
-    /// The manifest the built-in planner makes of the input (entities, fields, relations).
+    /// The manifest the planner makes of the input (entities, fields, relations).
     pub manifest: serde_json::Value,
     pub manifest_sha256: String,
+    /// How it was planned (with `planner: "llm"`: provider, tokens, or why the built-in
+    /// planner's result was used).
+    pub planner: Option<serde_json::Value>,
 }
 
 /// Plan a prompt or CSV without creating a project: what the generation would build
@@ -553,11 +600,27 @@ async fn plan_only(
     request: Request,
 ) -> ApiResult<axum::Json<PlanOnly>> {
     let input = read_input(&state, request).await?;
-    let planned =
-        crate::pipeline::plan(&input.source).map_err(|e| Problem::unprocessable(e.to_string()))?;
+    let planned = match &input.source {
+        Source::Prompt { text } if input.planner == "llm" => {
+            let template = crate::llm_plan::registry_template(&state.db).await;
+            let (manifest, note) = crate::llm_plan::plan(&state.llm, &template, text)
+                .await
+                .map_err(|e| Problem::unprocessable(e.to_string()))?;
+            let mut planned =
+                crate::pipeline::planned(&manifest).map_err(|e| Problem::internal(&e))?;
+            planned.note = Some(note);
+            planned
+        }
+        source => {
+            crate::pipeline::plan(source).map_err(|e| Problem::unprocessable(e.to_string()))?
+        }
+    };
     Ok(axum::Json(PlanOnly {
         manifest: planned.manifest,
         manifest_sha256: planned.manifest_sha256,
+        planner: planned
+            .note
+            .map(|note| serde_json::to_value(note).unwrap_or_default()),
     }))
 }
 

@@ -16,12 +16,12 @@ const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Plans (or loads) the manifest the arguments describe.
 pub fn manifest(args: &InputArgs) -> anyhow::Result<ValidManifest> {
-    if args.planner == PlannerKind::Llm && args.prompt.is_some() {
-        return Err(BadInput(
-            "the LLM planner is not available in this build yet; use --planner builtin".into(),
-        )
-        .into());
-    }
+    // The providers are checked (offline mode included) before any input is read, so a
+    // refused provider is the first thing the user hears about.
+    let chain = match args.planner {
+        PlannerKind::Llm => Some(llm_chain(args.offline)?),
+        PlannerKind::Builtin => None,
+    };
     if let Some(path) = &args.manifest {
         let text = read_text(path, "manifest")?;
         return Manifest::parse_json(&text).with_context(|| path.display().to_string());
@@ -44,7 +44,51 @@ pub fn manifest(args: &InputArgs) -> anyhow::Result<ValidManifest> {
             .into());
         }
     };
-    Ok(apiforge_planner::plan_prompt(&prompt)?)
+    match chain {
+        Some(chain) => plan_with_llm(&chain, &prompt),
+        None => Ok(apiforge_planner::plan_prompt(&prompt)?),
+    }
+}
+
+/// The configured providers (`APIFORGE_LLM_*`; `--offline` or `APIFORGE_OFFLINE` allows
+/// loopback ones only). A bad or refused provider, or none, is the user's to fix (exit 2).
+fn llm_chain(offline: bool) -> anyhow::Result<apiforge_llm::Chain> {
+    let mut config = apiforge_llm::LlmConfig::from_env(crate::settings::var)
+        .map_err(|e| BadInput(one_line(&e.to_string())))?;
+    config.offline |= offline;
+    let chain = apiforge_llm::Chain::from_config(&config)
+        .map_err(|e| BadInput(one_line(&e.to_string())))?;
+    if chain.is_builtin_only() {
+        return Err(BadInput(format!(
+            "--planner llm needs a provider: set {}=ollama or openai (and {} if it is not on its default port)",
+            apiforge_llm::env::PROVIDER,
+            apiforge_llm::env::BASE_URL
+        ))
+        .into());
+    }
+    Ok(chain)
+}
+
+/// An error's message with its `hint:` line joined on: CLI errors are one line.
+fn one_line(message: &str) -> String {
+    message.replace("\nhint: ", "; ")
+}
+
+/// The LLM planner (the built-in planner's result when no provider gives a valid manifest);
+/// how it went is one line on stderr.
+fn plan_with_llm(chain: &apiforge_llm::Chain, prompt: &str) -> anyhow::Result<ValidManifest> {
+    apiforge_planner::check_prompt(prompt)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let (manifest, note) = runtime.block_on(apiforge_server::plan_with_llm(
+        chain,
+        apiforge_planner::llm::PLANNER_TEMPLATE,
+        prompt,
+    ))?;
+    crate::output::eprint_line(&note.describe());
+    Ok(manifest)
 }
 
 fn read_stdin() -> anyhow::Result<String> {

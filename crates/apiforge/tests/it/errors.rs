@@ -33,7 +33,7 @@ fn bad_prompts() {
         (
             &["plan", "--planner", "llm", "books"],
             b"",
-            "--planner builtin",
+            "--planner llm needs a provider",
         ),
         (&["plan"], b"", "no input"),
     ];

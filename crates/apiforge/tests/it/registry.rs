@@ -3,101 +3,32 @@
 //! server that speaks the OpenAI wire format (usage, cost, the repair round, failures,
 //! retry), secrets redacted, and another user seeing nothing.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+use crate::fake_llm::{FakeLlm, MODEL};
 use crate::server::{PgDatabase, Server, assert_ok, assert_problem};
 
 const SECRET: &str = "sk-abcdefghijklmnopqrstuvwx";
-const MODEL: &str = "fake-model";
 
-/// An OpenAI-compatible `/v1/chat/completions` on a free port. The answer depends on the
-/// last user message: "fail" → output violating the schema, always; "repair" → invalid
-/// first, valid once the repair round sends the reason back; else a valid summary.
-struct FakeOpenAi {
-    url: String,
-    calls: Arc<AtomicUsize>,
-}
-
-impl FakeOpenAi {
-    fn start() -> FakeOpenAi {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
-        let url = format!("http://{}", listener.local_addr().expect("a local address"));
-        let calls = Arc::new(AtomicUsize::new(0));
-        let counter = calls.clone();
-        std::thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                let counter = counter.clone();
-                std::thread::spawn(move || answer(stream, &counter));
-            }
-        });
-        FakeOpenAi { url, calls }
-    }
-}
-
-fn answer(stream: std::net::TcpStream, calls: &AtomicUsize) {
-    let mut reader = BufReader::new(stream);
-    let mut request_line = String::new();
-    if reader.read_line(&mut request_line).is_err() {
-        return;
-    }
-    let mut length = 0usize;
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-            break;
+/// An OpenAI-compatible fake whose answer depends on the user message: "fail" → output
+/// violating the schema, always; "repair" → invalid first, valid once the repair round
+/// sends the reason back; else a valid summary.
+fn summariser() -> FakeLlm {
+    FakeLlm::start(|asked| {
+        if asked.prompt.contains("fail") {
+            json!({ "wrong": true }).to_string()
+        } else if asked.prompt.contains("repair") && asked.messages == 1 {
+            "not even JSON".to_owned()
+        } else {
+            json!({ "summary": format!("{} words", asked.prompt.split_whitespace().count()) })
+                .to_string()
         }
-        if let Some((name, value)) = line.split_once(':')
-            && name.eq_ignore_ascii_case("content-length")
-        {
-            length = value.trim().parse().unwrap_or(0);
-        }
-    }
-    let mut body = vec![0u8; length];
-    if reader.read_exact(&mut body).is_err() {
-        return;
-    }
-    calls.fetch_add(1, Ordering::SeqCst);
-    let request: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    let messages = request["messages"].as_array().cloned().unwrap_or_default();
-    let first = messages
-        .first()
-        .and_then(|m| m["content"].as_str())
-        .unwrap_or_default()
-        .to_owned();
-    let content = if first.contains("fail") {
-        json!({ "wrong": true }).to_string()
-    } else if first.contains("repair") && messages.len() == 1 {
-        "not even JSON".to_owned()
-    } else {
-        json!({ "summary": format!("{} words", first.split_whitespace().count()) }).to_string()
-    };
-    let response = json!({
-        "id": "chatcmpl-1",
-        "object": "chat.completion",
-        "model": MODEL,
-        "choices": [{
-            "index": 0,
-            "message": { "role": "assistant", "content": content },
-            "finish_reason": "stop"
-        }],
-        "usage": { "prompt_tokens": 12, "completion_tokens": 7, "total_tokens": 19 }
     })
-    .to_string();
-    let mut stream = reader.into_inner();
-    let _ = write!(
-        stream,
-        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{response}",
-        response.len()
-    );
 }
 
-fn start_with_llm(database_url: Option<&str>, fake: &FakeOpenAi) -> Server {
+fn start_with_llm(database_url: Option<&str>, fake: &FakeLlm) -> Server {
     Server::start_with(
         database_url,
         &[],
@@ -163,7 +94,7 @@ fn finished(server: &Server, jwt: &str, id: &str) -> Value {
     }
 }
 
-fn registry_flow(server: &Server, fake: &FakeOpenAi) {
+fn registry_flow(server: &Server, fake: &FakeLlm) {
     let ada = server.sign_in("ada@example.com");
     let bob = server.sign_in("bob@example.com");
 
@@ -300,7 +231,7 @@ fn registry_flow(server: &Server, fake: &FakeOpenAi) {
 
     // Execute: queued with its priority, run against the provider, usage and cost kept,
     // secrets redacted.
-    let calls_before = fake.calls.load(Ordering::SeqCst);
+    let calls_before = fake.calls();
     let queued = send(
         server,
         "POST",
@@ -344,7 +275,7 @@ fn registry_flow(server: &Server, fake: &FakeOpenAi) {
         !done.to_string().contains(SECRET),
         "the secret is stored nowhere: {done}"
     );
-    assert!(fake.calls.load(Ordering::SeqCst) > calls_before);
+    assert!(fake.calls() > calls_before);
 
     // A schema-violating first answer is repaired in a second round.
     let repaired = send(
@@ -540,14 +471,14 @@ fn registry_flow(server: &Server, fake: &FakeOpenAi) {
 
 #[test]
 fn prompt_registry_on_sqlite() {
-    let fake = FakeOpenAi::start();
+    let fake = summariser();
     let server = start_with_llm(None, &fake);
     registry_flow(&server, &fake);
 }
 
 #[test]
 fn prompt_registry_on_postgres() {
-    let fake = FakeOpenAi::start();
+    let fake = summariser();
     let database = PgDatabase::create();
     let server = start_with_llm(Some(&database.url), &fake);
     registry_flow(&server, &fake);
