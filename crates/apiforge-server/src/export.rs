@@ -214,7 +214,7 @@ fn diff_files<'a>(
         .collect()
 }
 
-fn unified(path: &str, before: &[u8], after: &[u8]) -> String {
+pub(crate) fn unified(path: &str, before: &[u8], after: &[u8]) -> String {
     match (std::str::from_utf8(before), std::str::from_utf8(after)) {
         (Ok(before), Ok(after)) => similar::TextDiff::from_lines(before, after)
             .unified_diff()

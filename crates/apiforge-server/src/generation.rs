@@ -143,6 +143,65 @@ impl GenerateHandler {
             })
             .await?;
 
+        // The auto-fix loop, when verification failed and an LLM is configured.
+        let (generated, verified) = if !verified.ok && !self.llm.is_builtin_only() {
+            let (llm, db, rt, sink) = (
+                self.llm.clone(),
+                self.db.clone(),
+                runtime.clone(),
+                Arc::clone(&audit),
+            );
+            let (files, failed, target) = (
+                generated.files.clone(),
+                verified.clone(),
+                generated.target.clone(),
+            );
+            let fixed: crate::fix::Fixed = ctx
+                .step("fix", async move {
+                    let start = Instant::now();
+                    let template = crate::seed::template(
+                        &db,
+                        apiforge_planner::llm::FIXER_PROMPT,
+                        apiforge_planner::llm::FIXER_TEMPLATE,
+                    )
+                    .await;
+                    let verify = |files: Vec<pipeline::FileOut>| {
+                        let (rt, sink, target) = (rt.clone(), Arc::clone(&sink), target.clone());
+                        async move {
+                            let generated = Generated { target, files };
+                            blocking(move || pipeline::verify(&generated, &rt, Some(sink)))
+                                .await
+                                .map_err(|e| e.to_string())
+                        }
+                    };
+                    let fixed =
+                        crate::fix::fix(&llm, &template, &target, files, failed, verify).await;
+                    tracing::info!(
+                        attempts = fixed.attempts.len(),
+                        verified = fixed.verified.ok,
+                        "auto-fix loop finished"
+                    );
+                    timed("fix", start, Ok(fixed))
+                })
+                .await?;
+            let mut verified = fixed.verified;
+            if let serde_json::Value::Object(report) = &mut verified.report {
+                report.insert(
+                    "fixes".to_owned(),
+                    serde_json::to_value(&fixed.attempts).unwrap_or_default(),
+                );
+            }
+            (
+                Generated {
+                    target: generated.target.clone(),
+                    files: fixed.files,
+                },
+                verified,
+            )
+        } else {
+            (generated, verified)
+        };
+
         let preview: Option<PreviewChecked> = if verified.ok {
             let (files, rt, sink) = (generated.clone(), runtime, Arc::clone(&audit));
             Some(
@@ -204,7 +263,12 @@ async fn llm_plan_step(
     llm: &apiforge_llm::Chain,
     text: &str,
 ) -> Result<Planned, JobError> {
-    let template = crate::llm_plan::registry_template(db).await;
+    let template = crate::seed::template(
+        db,
+        apiforge_planner::llm::PLANNER_PROMPT,
+        apiforge_planner::llm::PLANNER_TEMPLATE,
+    )
+    .await;
     let (manifest, note) = crate::llm_plan::plan(llm, &template, text)
         .await
         .map_err(|e| JobError::Permanent(e.to_string()))?;

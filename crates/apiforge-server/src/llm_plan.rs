@@ -55,18 +55,6 @@ impl PlanNote {
     }
 }
 
-/// The planner template the registry holds now (its current version), or the embedded one
-/// when the registry has none or cannot be read.
-pub async fn registry_template(db: &apiforge_store::Db) -> String {
-    match db
-        .builtin_prompt(apiforge_planner::llm::PLANNER_PROMPT)
-        .await
-    {
-        Ok(Some((_, version))) => version.template,
-        _ => apiforge_planner::llm::PLANNER_TEMPLATE.to_owned(),
-    }
-}
-
 /// The rendered planner prompt for `description`.
 pub fn planner_prompt(template: &str, description: &str) -> Result<String, String> {
     let values = BTreeMap::from([("prompt".to_owned(), Value::String(description.to_owned()))]);

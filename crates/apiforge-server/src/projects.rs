@@ -602,7 +602,12 @@ async fn plan_only(
     let input = read_input(&state, request).await?;
     let planned = match &input.source {
         Source::Prompt { text } if input.planner == "llm" => {
-            let template = crate::llm_plan::registry_template(&state.db).await;
+            let template = crate::seed::template(
+                &state.db,
+                apiforge_planner::llm::PLANNER_PROMPT,
+                apiforge_planner::llm::PLANNER_TEMPLATE,
+            )
+            .await;
             let (manifest, note) = crate::llm_plan::plan(&state.llm, &template, text)
                 .await
                 .map_err(|e| Problem::unprocessable(e.to_string()))?;

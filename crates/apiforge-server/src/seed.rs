@@ -5,6 +5,15 @@
 use apiforge_planner::llm;
 use apiforge_store::{Db, NewPrompt, NewPromptVersion, Seeded, StoreError};
 
+/// A built-in prompt's template as the registry holds it now (its current version), or
+/// `embedded` when the registry has none or cannot be read.
+pub async fn template(db: &Db, name: &str, embedded: &str) -> String {
+    match db.builtin_prompt(name).await {
+        Ok(Some((_, version))) => version.template,
+        _ => embedded.to_owned(),
+    }
+}
+
 /// Seeds (or updates) every built-in prompt.
 pub async fn builtin_prompts(db: &Db) -> Result<(), StoreError> {
     let prompts = [
