@@ -54,6 +54,7 @@ const ASSETS: &[Asset] = assets![
     "tabs/download.js",
     "tabs/files.js",
     "tabs/preview.js",
+    "tabs/settings.js",
     "tabs/tests.js",
     "tabs/versions.js",
 ];

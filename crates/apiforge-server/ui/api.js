@@ -78,7 +78,15 @@ export const projects = {
   postmanUrl: (id) => `/api/projects/${enc(id)}/postman`,
   report: (id, version) => api(`/api/projects/${enc(id)}/report${version ? `?version=${version}` : ''}`),
   preview: (id) => api(`/api/projects/${enc(id)}/preview`),
-  diff: (id, from, to) => api(`/api/projects/${enc(id)}/diff?from=${from}&to=${to}`),
+  diff: (id, from, to) => api(`/api/projects/${enc(id)}/diff?from=${enc(from)}&to=${enc(to)}`),
+  /** A new generation: from a revised description (`prompt`), or again from the current source. */
+  regenerate: (id, prompt) => api(`/api/projects/${enc(id)}/regenerate`, {
+    method: 'POST', json: prompt == null ? {} : { prompt },
+  }),
+  remove: (id) => api(`/api/projects/${enc(id)}`, { method: 'DELETE' }),
+  members: (id) => api(`/api/projects/${enc(id)}/members`),
+  share: (id, email, role) => api(`/api/projects/${enc(id)}/members`, { method: 'PUT', json: { email, role } }),
+  unshare: (id, userId) => api(`/api/projects/${enc(id)}/members/${enc(userId)}`, { method: 'DELETE' }),
   exportZip: (id, version) => api(`/api/projects/${enc(id)}/export`, {
     method: 'POST', json: version ? { format: 'zip', version } : { format: 'zip' }, raw: true,
   }),

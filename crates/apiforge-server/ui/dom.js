@@ -113,3 +113,18 @@ export function loading(text = 'Loading…') {
 export function empty(title, text, action) {
   return h('div', { class: 'empty' }, h('p', { class: 'empty-title' }, title), text && h('p', null, text), action);
 }
+
+// A message for the next page (after a navigation: "Deleted …" on the dashboard).
+let flashMessage = null;
+
+/** Leaves a message for the next page to show once. */
+export function setFlash(text) {
+  flashMessage = text;
+}
+
+/** The message left for this page, once; null when there is none. */
+export function takeFlash() {
+  const text = flashMessage;
+  flashMessage = null;
+  return text;
+}

@@ -291,7 +291,7 @@ struct FileWithContent {
 }
 
 impl Tenant {
-    /// The versions of a project, oldest first; [`StoreError::NotFound`] if the user
+    /// The versions of a project, newest first; [`StoreError::NotFound`] if the user
     /// cannot see the project.
     pub async fn versions(&self, project: &ProjectId) -> Result<Vec<VersionSummary>, StoreError> {
         let user = &self.user;
@@ -305,7 +305,7 @@ impl Tenant {
             sqlx::query_as::<_, VersionSummary>(
                 "SELECT id, number, manifest_sha256, verified, \
                  (test_report IS NOT NULL) AS has_test_report, job_id, created_at \
-                 FROM versions WHERE project_id = $1 ORDER BY number",
+                 FROM versions WHERE project_id = $1 ORDER BY number DESC",
             )
             .bind(project)
             .fetch_all(&mut *conn)

@@ -2,7 +2,7 @@
 // project is still generating.
 
 import { projects } from '../api.js';
-import { ago, badge, empty, errorBox, h, loading, replace, when } from '../dom.js';
+import { ago, badge, empty, errorBox, h, loading, replace, takeFlash, when } from '../dom.js';
 
 export const STATUS_LABELS = {
   queued: 'Queued', running: 'Generating', ready: 'Ready', failed: 'Failed',
@@ -11,10 +11,12 @@ export const STATUS_LABELS = {
 export async function render(main, ctx) {
   ctx.title('Projects');
   const body = h('div', { class: 'dashboard-body' }, loading('Loading your projects…'));
+  const flash = takeFlash();
   replace(main, h('section', { class: 'page' },
     h('div', { class: 'page-head' },
       h('h1', null, 'Projects'),
       h('a', { href: '/new', class: 'button primary' }, 'New project')),
+    flash && h('p', { class: 'notice notice-ok', role: 'status' }, flash),
     body));
 
   let timer = null;

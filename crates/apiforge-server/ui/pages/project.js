@@ -1,5 +1,6 @@
-// A project: its header, the generation's live progress (SSE), what went wrong when it did,
-// and the tabs (contract, files, tests, preview, versions, download) at /projects/{id}/{tab}.
+// A project: its header and description (editors revise it and regenerate), the
+// generation's live progress (SSE), what went wrong when it did, and the tabs (contract,
+// files, tests, preview, versions, download, settings) at /projects/{id}/{tab}.
 
 import { jobs, projects } from '../api.js';
 import { ago, badge, empty, errorBox, h, loading, replace, when } from '../dom.js';
@@ -11,6 +12,7 @@ import * as tests from '../tabs/tests.js';
 import * as preview from '../tabs/preview.js';
 import * as versions from '../tabs/versions.js';
 import * as download from '../tabs/download.js';
+import * as settings from '../tabs/settings.js';
 
 const TABS = [
   { key: 'contract', label: 'Contract', module: contract },
@@ -19,6 +21,8 @@ const TABS = [
   { key: 'preview', label: 'Preview', module: preview },
   { key: 'versions', label: 'Versions', module: versions },
   { key: 'download', label: 'Download', module: download },
+  // Sharing and deletion: there is something to show before any version exists.
+  { key: 'settings', label: 'Settings', module: settings, always: true },
 ];
 
 export async function render(main, ctx) {
@@ -32,10 +36,12 @@ export async function render(main, ctx) {
   let tabHandle = null;
   let renderedTab = null;
   let disposed = false;
+  let editing = false;
 
   const heading = h('h1', { class: 'project-title' }, 'Project');
   const headBadge = h('span');
   const meta = h('p', { class: 'project-meta muted' });
+  const descriptionSlot = h('div');
   const progressSlot = h('div');
   const alertSlot = h('div');
   const tabNav = h('nav', { class: 'tabs', 'aria-label': 'Project sections' });
@@ -46,6 +52,7 @@ export async function render(main, ctx) {
       h('ol', null, h('li', null, h('a', { href: '/' }, 'Projects')), h('li', null, crumbName))),
     h('div', { class: 'project-head' }, heading, headBadge),
     meta,
+    descriptionSlot,
     progressSlot,
     alertSlot,
     tabNav,
@@ -65,7 +72,19 @@ export async function render(main, ctx) {
   renderHead();
   renderTabs();
   await startProgress();
+  renderDescription();
   renderTab();
+
+  /** Owners and editors change the project; viewers read it. */
+  function canEdit() {
+    return project.role === 'owner' || project.role === 'editor';
+  }
+
+  /** Whether a generation is queued or running (no new one can start). */
+  function busy() {
+    if (model) return !model.final;
+    return project.status === 'queued' || project.status === 'running';
+  }
 
   function renderHead() {
     ctx.title(project.name);
@@ -77,6 +96,162 @@ export async function render(main, ctx) {
       ' · ', project.source_kind === 'csv' ? 'from a CSV file' : 'from a description',
       ' · ', project.current_version ? `version ${project.current_version}` : 'no version yet',
       ' · created ', h('time', { datetime: new Date(project.created_at).toISOString(), title: when(project.created_at) }, ago(project.created_at)));
+  }
+
+  function renderDescription() {
+    if (editing) return;
+    if (project.source_kind !== 'prompt' || project.prompt == null) {
+      replace(descriptionSlot);
+      return;
+    }
+    const text = h('p', { class: 'description-text clamped', id: 'description-text' }, project.prompt);
+    const more = h('button', {
+      type: 'button', class: 'button link small description-more', hidden: true,
+      'aria-expanded': 'false', 'aria-controls': 'description-text',
+    }, 'Show all');
+    more.addEventListener('click', () => {
+      const open = text.classList.toggle('clamped') === false;
+      more.setAttribute('aria-expanded', String(open));
+      more.textContent = open ? 'Show less' : 'Show all';
+    });
+    let edit = null;
+    if (canEdit()) {
+      edit = h('button', { type: 'button', class: 'button small', 'data-action': 'edit-description' }, 'Edit description');
+      if (busy()) {
+        edit.disabled = true;
+        edit.title = 'A generation is running: edit the description when it finishes';
+      }
+      edit.addEventListener('click', openEditor);
+    }
+    replace(descriptionSlot, h('section', { class: 'card description', 'aria-labelledby': 'description-title' },
+      h('div', { class: 'description-head' },
+        h('h2', { id: 'description-title', class: 'card-title' }, 'Description'),
+        edit),
+      text,
+      more));
+    requestAnimationFrame(() => {
+      if (text.scrollHeight > text.clientHeight + 2) more.hidden = false;
+    });
+  }
+
+  /** The description as a form: revise it, then regenerate (or cancel). */
+  function openEditor() {
+    if (!canEdit() || busy()) return;
+    editing = true;
+    const input = h('textarea', {
+      id: 'description-input', name: 'prompt', rows: '6', maxlength: '20000',
+      'aria-describedby': 'description-hint', spellcheck: 'true',
+    });
+    input.value = project.prompt ?? '';
+    const errors = h('div', { class: 'form-errors', 'aria-live': 'assertive' });
+    const submit = h('button', { type: 'submit', class: 'button primary' }, 'Regenerate');
+    const cancel = h('button', { type: 'button', class: 'button' }, 'Cancel');
+    const form = h('form', { class: 'description-form', novalidate: true },
+      h('div', { class: 'field' },
+        h('label', { for: 'description-input' }, 'Describe your API'),
+        input,
+        h('p', { class: 'hint', id: 'description-hint' },
+          'Regenerating builds a new version from this description. The versions so far stay in the history, to compare with.')),
+      errors,
+      h('div', { class: 'row' }, submit, cancel));
+    input.addEventListener('input', () => {
+      if (input.getAttribute('aria-invalid') === 'true' && input.value.trim()) {
+        input.removeAttribute('aria-invalid');
+        replace(errors);
+      }
+    });
+    const close = () => {
+      editing = false;
+      renderDescription();
+      descriptionSlot.querySelector('[data-action="edit-description"]')?.focus();
+    };
+    cancel.addEventListener('click', close);
+    form.addEventListener('keydown', (event) => {
+      if (event.key === 'Escape' && !submit.disabled) {
+        event.preventDefault();
+        close();
+      }
+    });
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      replace(errors);
+      const text = input.value.trim();
+      if (!text) {
+        input.setAttribute('aria-invalid', 'true');
+        replace(errors, errorBox({ problem: { title: 'Describe your API', detail: 'Write what the API manages: its resources, their fields and how they relate.' } }));
+        input.focus();
+        return;
+      }
+      input.removeAttribute('aria-invalid');
+      submit.disabled = true;
+      cancel.disabled = true;
+      submit.textContent = 'Starting…';
+      try {
+        editing = false;
+        await regenerate(text);
+      } catch (error) {
+        editing = true;
+        submit.disabled = false;
+        cancel.disabled = false;
+        submit.textContent = 'Regenerate';
+        replace(errors, errorBox(error));
+      }
+    });
+    replace(descriptionSlot, h('section', { class: 'card description editing', 'aria-labelledby': 'description-title' },
+      h('h2', { id: 'description-title', class: 'card-title' }, 'Edit description'),
+      form));
+    input.focus();
+    input.setSelectionRange(input.value.length, input.value.length);
+  }
+
+  /**
+   * Starts a new generation (from `prompt`, else from the current source) and follows it
+   * like the first one. Throws the API's error (409 when one is already running).
+   */
+  async function regenerate(prompt) {
+    const created = await projects.regenerate(id, prompt);
+    if (disposed) return;
+    project = created.project;
+    follower?.close();
+    clearInterval(ticker);
+    ticker = null;
+    renderHead();
+    await startProgress();
+    renderDescription();
+    const title = progressSlot.querySelector('#progress-title');
+    if (title) {
+      title.tabIndex = -1;
+      title.focus({ preventScroll: true });
+      progressSlot.scrollIntoView?.({ block: 'nearest' });
+    }
+  }
+
+  /** A button that regenerates from the current source, errors shown in the alert slot. */
+  function regenerateButton(kind = 'button') {
+    const button = h('button', { type: 'button', class: `button ${kind}`, 'data-action': 'regenerate' }, 'Regenerate');
+    button.addEventListener('click', async () => {
+      button.disabled = true;
+      button.textContent = 'Starting…';
+      try {
+        await regenerate();
+      } catch (error) {
+        button.disabled = false;
+        button.textContent = 'Regenerate';
+        alertSlot.prepend(errorBox(error));
+      }
+    });
+    return button;
+  }
+
+  function editDescriptionButton() {
+    if (!canEdit() || project.source_kind !== 'prompt') return null;
+    return h('button', {
+      type: 'button', class: 'button',
+      onclick: () => {
+        openEditor();
+        descriptionSlot.scrollIntoView?.({ block: 'nearest' });
+      },
+    }, 'Edit description');
   }
 
   function renderTabs() {
@@ -97,7 +272,7 @@ export async function render(main, ctx) {
     ctx.title(`${meta.label} · ${project.name}`);
     const section = h('section', { class: 'tab-content', 'aria-labelledby': 'tab-title', 'data-tab': tab });
     replace(tabPanel, section);
-    if (!project.current_version) {
+    if (!project.current_version && !meta.always) {
       const generating = model && !model.final;
       replace(section,
         h('h2', { id: 'tab-title', class: 'visually-hidden' }, meta.label),
@@ -107,12 +282,23 @@ export async function render(main, ctx) {
         ));
       return;
     }
-    tabHandle = meta.module.render(section, { id, project, version: project.current_version, navigate: ctx.navigate });
+    tabHandle = meta.module.render(section, {
+      id,
+      project,
+      version: project.current_version,
+      navigate: ctx.navigate,
+      user: ctx.session.user,
+      canEdit: canEdit(),
+      busy,
+      regenerate,
+    });
   }
 
   async function startProgress() {
+    model = null;
     if (!project.last_job_id) {
       replace(progressSlot);
+      renderAlert();
       return;
     }
     let job;
@@ -124,6 +310,7 @@ export async function render(main, ctx) {
     }
     model = new JobModel(job);
     panel = new ProgressPanel(model);
+    panel.el.dataset.job = job.id;
     replace(progressSlot, panel.el);
     renderAlert();
     if (model.final) return;
@@ -157,12 +344,21 @@ export async function render(main, ctx) {
     }
     panel.update();
     renderHead();
+    renderDescription();
     renderAlert();
     if (!renderedTab || renderedTab.version !== project.current_version) renderTab();
   }
 
   function renderAlert() {
-    if (!model) return replace(alertSlot);
+    if (!model) {
+      // A failed project whose job is gone: start again from its source.
+      if (project.status === 'failed' && canEdit()) {
+        return replace(alertSlot, h('div', { class: 'notice notice-error', role: 'alert' },
+          h('p', { class: 'notice-title' }, 'The last generation of this project failed'),
+          h('div', { class: 'row' }, regenerateButton('primary'), editDescriptionButton())));
+      }
+      return replace(alertSlot);
+    }
     const outcome = model.outcome();
     const job = model.job;
     const failedStep = [...model.steps.entries()].find(([, s]) => s.state === 'failed');
@@ -177,6 +373,7 @@ export async function render(main, ctx) {
           renderHead();
           follower?.close();
           await startProgress();
+          renderDescription();
         } catch (error) {
           retry.disabled = false;
           retry.textContent = 'Retry generation';
@@ -184,6 +381,7 @@ export async function render(main, ctx) {
         }
       });
       const what = failedStep ? `the ${failedStep[0]} step failed` : 'it failed';
+      const editable = canEdit();
       replace(alertSlot, h('div', { class: 'notice notice-error', role: 'alert' },
         h('p', { class: 'notice-title' }, 'The generation failed and was moved to the dead-letter queue'),
         h('p', null, job.permanent || job.attempts < job.max_attempts
@@ -191,7 +389,8 @@ export async function render(main, ctx) {
           : `After ${job.attempts} of ${job.max_attempts} attempts, ${what}:`),
         h('pre', { class: 'error-output' }, job.last_error || failedStep?.[1].error || 'no error was recorded'),
         h('div', { class: 'row' },
-          retry,
+          editable && retry,
+          editDescriptionButton(),
           h('a', { href: '/new', class: 'button' }, 'Start a new project'))));
     } else if (outcome === 'retrying') {
       replace(alertSlot, h('div', { class: 'notice notice-warn', role: 'status' },
@@ -207,10 +406,12 @@ export async function render(main, ctx) {
           : 'Lint, formatting or compilation failed. ',
         'The contract and the code are kept; an unverified version is not previewed.'),
         h('div', { class: 'row' },
-          h('a', { href: `/projects/${encodeURIComponent(id)}/tests`, class: 'button primary' }, 'See what failed'))));
+          h('a', { href: `/projects/${encodeURIComponent(id)}/tests`, class: 'button primary' }, 'See what failed'),
+          canEdit() && regenerateButton())));
     } else if (outcome === 'cancelled') {
       replace(alertSlot, h('div', { class: 'notice notice-warn', role: 'status' },
-        h('p', { class: 'notice-title' }, 'The generation was cancelled')));
+        h('p', { class: 'notice-title' }, 'The generation was cancelled'),
+        canEdit() && h('div', { class: 'row' }, regenerateButton())));
     } else {
       replace(alertSlot);
     }

@@ -1,5 +1,6 @@
 // Tests: the verification report of the version (lint, format, compile, pytest in the
-// sandbox): counts, each check with its output, failing tests with file:line and message.
+// sandbox): counts, each check with its output, failing tests with file:line and message;
+// when they failed, editors can regenerate from here.
 
 import { projects } from '../api.js';
 import { badge, duration, empty, errorBox, h, loading, replace } from '../dom.js';
@@ -11,25 +12,54 @@ const CHECK_NAMES = {
   pytest: 'Tests (pytest)',
 };
 
-export function render(section, { id, version }) {
+export function render(section, { id, project, version, canEdit, busy, regenerate }) {
   const body = h('div', null, loading('Loading the test report…'));
+  const actions = h('div', { class: 'tab-actions' });
   replace(section,
     h('div', { class: 'tab-head' },
       h('div', null,
         h('h2', { id: 'tab-title' }, 'Tests'),
-        h('p', { class: 'muted' }, `How version ${version} did in the sandbox: lint, formatting, compilation and the generated test suite.`))),
+        h('p', { class: 'muted' }, `How version ${version} did in the sandbox: lint, formatting, compilation and the generated test suite.`)),
+      actions),
     body);
   let disposed = false;
   async function load() {
     try {
       const report = await projects.report(id, version);
-      if (!disposed) replace(body, reportView(report));
+      if (disposed) return;
+      replace(body, reportView(report));
+      if (!report.ok && canEdit) replace(actions, regenerateAction());
     } catch (error) {
       if (disposed) return;
       replace(body, error.status === 404
         ? empty('No test report', 'This version was not verified, so there is no report.')
         : errorBox(error, load));
     }
+  }
+  function regenerateAction() {
+    const button = h('button', {
+      type: 'button', class: 'button', 'data-action': 'regenerate', 'aria-describedby': 'regenerate-hint',
+    }, 'Regenerate');
+    const status = h('div', { class: 'regenerate-status', 'aria-live': 'polite' });
+    if (busy?.()) button.disabled = true;
+    button.addEventListener('click', async () => {
+      button.disabled = true;
+      button.textContent = 'Starting…';
+      replace(status);
+      try {
+        await regenerate();
+        replace(status, h('p', { class: 'hint' }, 'A new generation is running: its report shows here when it finishes.'));
+        button.textContent = 'Regenerating…';
+      } catch (error) {
+        button.disabled = false;
+        button.textContent = 'Regenerate';
+        replace(status, errorBox(error));
+      }
+    });
+    return h('div', { class: 'regenerate-notice' },
+      button,
+      h('p', { class: 'hint', id: 'regenerate-hint' }, `Builds a new version from the ${project?.source_kind === 'csv' ? 'CSV file' : 'description'}; version ${version} stays in the history.`),
+      status);
   }
   load();
   return {

@@ -1,9 +1,20 @@
-// Versions: the history (newest first) and the diff between two versions.
+// Versions: the history (newest first) and what changed between two versions (the latest
+// two to start with): the changed files with their status and line counts, and the unified
+// diff of the chosen file with the line numbers of both versions.
 
 import { projects } from '../api.js';
 import { ago, badge, empty, errorBox, h, loading, replace, when } from '../dom.js';
 
-export function render(section, { id }) {
+const STATUS = {
+  added: { label: 'added', kind: 'ready', letter: 'A' },
+  removed: { label: 'removed', kind: 'failed', letter: 'D' },
+  changed: { label: 'changed', kind: 'running', letter: 'M' },
+};
+
+// Shown first: the contract, which the code and the tests follow.
+const PREFERRED = ['openapi.yaml', 'openapi.json', 'app/models.py'];
+
+export function render(section, { id, project }) {
   const body = h('div', null, loading('Loading versions…'));
   replace(section,
     h('div', { class: 'tab-head' },
@@ -21,11 +32,13 @@ export function render(section, { id }) {
       return;
     }
     if (disposed) return;
+    // Newest first, whatever order the server sends.
+    list = [...list].sort((a, b) => b.number - a.number);
     if (!list.length) {
       replace(body, empty('No versions yet', 'A version is saved when a generation finishes.'));
       return;
     }
-    replace(body, historyTable(list), compare(id, list));
+    replace(body, historyTable(list, project?.current_version), compare(id, list, () => disposed));
   }
   load();
   return {
@@ -35,26 +48,28 @@ export function render(section, { id }) {
   };
 }
 
-function historyTable(list) {
-  return h('div', { class: 'table-wrap' }, h('table', { class: 'table' },
+function historyTable(list, current) {
+  // Explicit roles: on a narrow screen the rows are laid out as blocks, and stay a table.
+  return h('div', { class: 'table-wrap' }, h('table', { class: 'table versions-table', role: 'table' },
     h('caption', { class: 'visually-hidden' }, 'Version history'),
-    h('thead', null, h('tr', null,
-      h('th', { scope: 'col' }, 'Version'),
-      h('th', { scope: 'col' }, 'Checks'),
-      h('th', { scope: 'col' }, 'Manifest'),
-      h('th', { scope: 'col' }, 'Created'))),
-    h('tbody', null, list.map((v) => h('tr', null,
-      h('th', { scope: 'row', 'data-label': 'Version' }, `v${v.number}`),
-      h('td', { 'data-label': 'Checks' }, v.verified ? badge('ready', 'Verified') : badge('failed', 'Failed')),
-      h('td', { 'data-label': 'Manifest' }, h('code', { title: v.manifest_sha256 }, v.manifest_sha256.slice(0, 12))),
-      h('td', { 'data-label': 'Created' }, h('time', { datetime: new Date(v.created_at).toISOString(), title: when(v.created_at) }, ago(v.created_at))))))));
+    h('thead', { role: 'rowgroup' }, h('tr', { role: 'row' },
+      h('th', { scope: 'col', role: 'columnheader' }, 'Version'),
+      h('th', { scope: 'col', role: 'columnheader' }, 'Checks'),
+      h('th', { scope: 'col', role: 'columnheader' }, 'Manifest'),
+      h('th', { scope: 'col', role: 'columnheader' }, 'Created'))),
+    h('tbody', { role: 'rowgroup' }, list.map((v) => h('tr', { role: 'row', 'aria-current': v.number === current ? 'true' : null },
+      h('th', { scope: 'row', role: 'rowheader', 'data-label': 'Version' }, `v${v.number}`,
+        v.number === current && h('span', { class: 'current-tag' }, 'current')),
+      h('td', { role: 'cell', 'data-label': 'Checks' }, v.verified ? badge('ready', 'Verified') : badge('failed', 'Failed')),
+      h('td', { role: 'cell', 'data-label': 'Manifest' }, h('code', { title: v.manifest_sha256 }, v.manifest_sha256.slice(0, 12))),
+      h('td', { role: 'cell', 'data-label': 'Created' }, h('time', { datetime: new Date(v.created_at).toISOString(), title: when(v.created_at) }, ago(v.created_at))))))));
 }
 
-function compare(id, list) {
-  const box = h('section', { class: 'card', 'aria-labelledby': 'compare-title' },
+function compare(id, list, gone) {
+  const box = h('section', { class: 'card compare', 'aria-labelledby': 'compare-title' },
     h('h3', { id: 'compare-title', class: 'card-title' }, 'Compare versions'));
   if (list.length < 2) {
-    box.append(h('p', { class: 'muted' }, 'There is one version so far. A new generation of this project adds one to compare against.'));
+    box.append(h('p', { class: 'muted compare-empty' }, 'There is one version so far. Edit the description or regenerate, and the new version can be compared with this one here.'));
     return box;
   }
   const select = (name, label, selected) => {
@@ -63,42 +78,196 @@ function compare(id, list) {
       h('label', { for: fieldId }, label),
       h('select', { id: fieldId, name }, list.map((v) => h('option', { value: String(v.number), selected: v.number === selected }, `v${v.number}`))));
   };
-  const from = select('from', 'From', list[1].number);
-  const to = select('to', 'To', list[0].number);
-  const result = h('div', { class: 'diff-result', 'aria-live': 'polite' });
-  const form = h('form', { class: 'row diff-form' }, from, to, h('button', { type: 'submit', class: 'button primary' }, 'Show changes'));
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    const a = form.elements.from.value;
-    const b = form.elements.to.value;
-    replace(result, loading('Comparing…'));
+  const announce = h('p', { class: 'visually-hidden', role: 'status' });
+  const result = h('div', { class: 'diff-result' });
+  const form = h('form', { class: 'row diff-form' },
+    select('from', 'From', list[1].number),
+    select('to', 'To', list[0].number),
+    h('button', { type: 'submit', class: 'button' }, 'Show changes'));
+  let run = 0;
+  async function show(a, b) {
+    const mine = ++run;
+    if (a === b) {
+      replace(result, h('p', { class: 'muted' }, 'Pick two different versions to compare.'));
+      return;
+    }
+    replace(result, loading(`Comparing v${a} with v${b}…`));
     try {
       const diff = await projects.diff(id, a, b);
-      replace(result, diffView(diff));
+      if (gone() || mine !== run) return;
+      const view = diffView(diff);
+      replace(result, view.el);
+      announce.textContent = view.summary;
     } catch (error) {
-      replace(result, errorBox(error));
+      if (!gone() && mine === run) replace(result, errorBox(error, () => show(a, b)));
     }
+  }
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    show(Number(form.elements.from.value), Number(form.elements.to.value));
   });
-  box.append(form, result);
+  box.append(form, announce, result);
+  show(list[1].number, list[0].number);
   return box;
 }
 
+/** Counts of added and removed lines in a unified diff. */
+function counts(text) {
+  let added = 0;
+  let removed = 0;
+  for (const row of parseDiff(text)) {
+    if (row.kind === 'add') added += 1;
+    else if (row.kind === 'del') removed += 1;
+  }
+  return { added, removed };
+}
+
+/** A unified diff as rows: hunk headers, context, added and removed lines with numbers. */
+function parseDiff(text) {
+  const rows = [];
+  let oldNo = 0;
+  let newNo = 0;
+  let inHunk = false;
+  const lines = (text ?? '').split('\n');
+  if (lines.at(-1) === '') lines.pop();
+  for (const line of lines) {
+    const hunk = /^@@ -(\d+)(?:,\d+)? \+(\d+)(?:,\d+)? @@/.exec(line);
+    if (hunk) {
+      oldNo = Number(hunk[1]);
+      newNo = Number(hunk[2]);
+      inHunk = true;
+      rows.push({ kind: 'hunk', text: line });
+    } else if (!inHunk) {
+      // The `--- a/…` and `+++ b/…` header, or "Binary files … differ".
+      if (!line.startsWith('--- ') && !line.startsWith('+++ ')) rows.push({ kind: 'meta', text: line });
+    } else if (line.startsWith('+')) {
+      rows.push({ kind: 'add', sign: '+', newNo: newNo++, text: line.slice(1) });
+    } else if (line.startsWith('-')) {
+      rows.push({ kind: 'del', sign: '−', oldNo: oldNo++, text: line.slice(1) });
+    } else if (line.startsWith('\\')) {
+      rows.push({ kind: 'meta', text: line });
+    } else {
+      rows.push({ kind: 'ctx', sign: ' ', oldNo: oldNo++, newNo: newNo++, text: line.slice(1) });
+    }
+  }
+  return rows;
+}
+
+function statusBadge(status) {
+  const s = STATUS[status] ?? { label: status, kind: 'queued' };
+  return badge(s.kind, s.label);
+}
+
+function lineCounts({ added, removed }) {
+  return h('span', { class: 'diff-counts' },
+    h('span', { class: 'diff-count-add' }, `+${added}`),
+    h('span', { class: 'diff-count-del' }, `−${removed}`),
+    h('span', { class: 'visually-hidden' }, ` (${added} line${added === 1 ? '' : 's'} added, ${removed} removed)`));
+}
+
+/** The changed files (a list to pick from) and the chosen file's diff. */
 function diffView(diff) {
   const files = diff.files ?? [];
-  if (!files.length) return h('p', { class: 'muted' }, `No file differs between v${diff.from} and v${diff.to}.`);
-  const labels = { added: 'added', removed: 'removed', changed: 'changed' };
-  const kinds = { added: 'ready', removed: 'failed', changed: 'running' };
-  return [
-    h('p', { class: 'muted' }, `${files.length} file${files.length === 1 ? '' : 's'} changed from v${diff.from} to v${diff.to}.`),
-    files.map((f) => h('details', { class: 'diff-file', open: files.length <= 5 },
-      h('summary', null, badge(kinds[f.status] ?? 'queued', labels[f.status] ?? f.status), ' ', h('code', null, f.path)),
-      h('pre', { class: 'diff', tabindex: '0', 'aria-label': `Changes in ${f.path}` }, (f.diff ?? '').split('\n').map((line) => {
-        let cls = null;
-        if (line.startsWith('+++') || line.startsWith('---')) cls = 'diff-meta';
-        else if (line.startsWith('@@')) cls = 'diff-hunk';
-        else if (line.startsWith('+')) cls = 'diff-add';
-        else if (line.startsWith('-')) cls = 'diff-del';
-        return [h('span', { class: cls }, line), '\n'];
-      })))),
+  if (!files.length) {
+    const summary = `No file differs between v${diff.from} and v${diff.to}.`;
+    return { el: h('p', { class: 'muted' }, summary), summary };
+  }
+  const stats = new Map(files.map((f) => [f.path, counts(f.diff)]));
+  const by = (status) => files.filter((f) => f.status === status).length;
+  const parts = ['changed', 'added', 'removed'].filter((s) => by(s)).map((s) => `${by(s)} ${s}`);
+  let added = 0;
+  let removed = 0;
+  for (const s of stats.values()) {
+    added += s.added;
+    removed += s.removed;
+  }
+  const summary = `${files.length} file${files.length === 1 ? '' : 's'} differ from v${diff.from} to v${diff.to}: ${parts.join(', ')}.`;
+
+  const viewer = h('div', { class: 'diff-viewer' });
+  const buttons = [];
+  let list = null;
+  const open = (path) => {
+    const file = files.find((f) => f.path === path);
+    for (const button of buttons) {
+      if (button.dataset.path === path) {
+        button.setAttribute('aria-current', 'true');
+        // Keep the chosen file in sight in the list (without scrolling the page).
+        if (list && list.isConnected) {
+          const top = button.offsetTop - list.offsetTop;
+          if (top < list.scrollTop || top + button.offsetHeight > list.scrollTop + list.clientHeight) {
+            list.scrollTop = Math.max(0, top - list.clientHeight / 3);
+          }
+        }
+      } else {
+        button.removeAttribute('aria-current');
+      }
+    }
+    replace(viewer, fileDiff(file, stats.get(path), diff));
+  };
+  list = h('nav', { class: 'diff-files', 'aria-label': 'Changed files' },
+    h('ul', null, files.map((f) => {
+      const slash = f.path.lastIndexOf('/');
+      const s = STATUS[f.status] ?? { label: f.status, letter: '?' };
+      const button = h('button', {
+        type: 'button', class: 'diff-file-button', 'data-path': f.path, 'data-status': f.status, title: `${f.path} (${s.label})`,
+        onclick: () => open(f.path),
+      },
+      h('span', { class: `diff-status diff-status-${f.status}`, 'aria-hidden': 'true' }, s.letter),
+      h('span', { class: 'visually-hidden' }, `${s.label}: `),
+      h('span', { class: 'diff-file-name' },
+        // A line may break after each folder, not inside a name.
+        slash >= 0 && h('span', { class: 'diff-file-dir' },
+          f.path.slice(0, slash + 1).split('/').slice(0, -1).map((part) => [`${part}/`, h('wbr')])),
+        f.path.slice(slash + 1)),
+      lineCounts(stats.get(f.path)));
+      buttons.push(button);
+      return h('li', null, button);
+    })));
+  const first = PREFERRED.find((p) => stats.has(p)) ?? files[0].path;
+  const el = [
+    h('p', { class: 'diff-summary' },
+      h('strong', null, `${files.length} file${files.length === 1 ? '' : 's'}`),
+      ` differ from v${diff.from} to v${diff.to}: ${parts.join(', ')}. Lines: `,
+      lineCounts({ added, removed })),
+    h('div', { class: 'diff-layout' }, list, viewer),
   ];
+  open(first);
+  // Once in the page, bring the chosen file into the list's view.
+  requestAnimationFrame(() => open(first));
+  return { summary, el };
+}
+
+/** One file's diff: a table of lines (old number, new number, change). */
+function fileDiff(file, stat, diff) {
+  const rows = parseDiff(file.diff);
+  const head = h('div', { class: 'viewer-head' },
+    h('h4', { class: 'viewer-path' }, file.path),
+    statusBadge(file.status),
+    lineCounts(stat));
+  if (!rows.some((r) => r.kind !== 'meta')) {
+    return [head, h('p', { class: 'diff-note muted' }, rows.map((r) => r.text).join(' ') || 'No line-by-line changes to show.')];
+  }
+  const cell = (value) => h('td', { class: 'diff-ln' }, value ?? '');
+  const table = h('table', { class: 'diff-table' },
+    h('caption', { class: 'visually-hidden' }, `Changes in ${file.path} from v${diff.from} to v${diff.to}`),
+    h('thead', { class: 'visually-hidden' }, h('tr', null,
+      h('th', { scope: 'col' }, `Line in v${diff.from}`),
+      h('th', { scope: 'col' }, `Line in v${diff.to}`),
+      h('th', { scope: 'col' }, 'Line'))),
+    h('tbody', null, rows.map((row) => {
+      if (row.kind === 'hunk' || row.kind === 'meta') {
+        return h('tr', { class: `diff-${row.kind}` }, h('td', { colspan: '3' }, row.text));
+      }
+      return h('tr', { class: `diff-${row.kind}` },
+        cell(row.oldNo),
+        cell(row.newNo),
+        h('td', { class: 'diff-code' },
+          h('span', { class: 'diff-sign', 'aria-hidden': 'true' }, row.sign),
+          row.kind === 'add' ? h('span', { class: 'visually-hidden' }, 'added: ') : null,
+          row.kind === 'del' ? h('span', { class: 'visually-hidden' }, 'removed: ') : null,
+          row.text));
+    })));
+  return [head, h('div', {
+    class: 'diff-scroll', tabindex: '0', role: 'region', 'aria-label': `Changes in ${file.path}`,
+  }, table)];
 }

@@ -34,8 +34,8 @@ async fn numbered_per_project(db: &TestDb) {
     assert_eq!(project.current_version, Some(2));
     let listed = db.tenant(&alice).versions(&one.id).await.expect("list");
     let numbers: Vec<i64> = listed.iter().map(|v| v.number).collect();
-    assert_eq!(numbers, [1, 2]);
-    assert!(!listed[0].has_test_report);
+    assert_eq!(numbers, [2, 1], "newest first");
+    assert!(!listed[1].has_test_report);
     assert_eq!(
         db.tenant(&alice).version(&one.id, 2).await.expect("get"),
         Some(v2.clone())
@@ -60,7 +60,7 @@ async fn numbered_per_project(db: &TestDb) {
     assert!(v2.verified);
     assert_eq!(v2.test_report.as_deref(), Some(r#"{"passed":3}"#));
     let listed = db.tenant(&alice).versions(&one.id).await.expect("list");
-    assert!(listed[1].has_test_report && listed[1].verified);
+    assert!(listed[0].has_test_report && listed[0].verified);
 }
 
 async fn concurrent_adds_get_distinct_numbers(db: &TestDb) {

@@ -3,10 +3,14 @@
 //! accessibility) doing what a user does: sign in (a wrong code first, then the code, then
 //! the magic link), the empty dashboard, a new project from the library corpus prompt with
 //! its progress to the end over a dropped and resumed event stream, every tab ("Try it out"
-//! on the live API answers 2xx, the zip holds the project), a dead-lettered job, a narrow
-//! screen. It fails on any serious or critical axe violation, any browser error and any
-//! request to a host other than the server's. Screenshots (and axe's findings, `axe.json`)
-//! go to `<target dir>/ui-screenshots/`.
+//! on the live API answers 2xx, the zip holds the project), the description edited and the
+//! project regenerated (progress to the end again, then the Versions tab's diff of v1 and
+//! v2 lists `openapi.yaml` as changed with the added `price`), sharing with a viewer (who
+//! then sees no controls to change anything) and with an editor who is removed again,
+//! Regenerate on a version that failed its checks, a dead-lettered job and deleting it after
+//! a confirmation, a narrow screen. It fails on any serious or critical axe violation, any
+//! browser error and any request to a host other than the server's. Screenshots (and axe's
+//! findings, `axe.json`) go to `<target dir>/ui-screenshots/`.
 //!
 //! Needs Node.js, the test's npm packages (`npm ci` in `crates/apiforge/tests/ui`; `cargo
 //! xtask test` runs it) and Chromium (`apt-get install -y chromium`; `.ci/run` installs
@@ -127,7 +131,7 @@ fn web_app_works_in_a_browser() {
         .filter(|entry| entry.path().extension().is_some_and(|ext| ext == "png"))
         .count();
     assert!(
-        pngs >= 20 && shots.join("axe.json").is_file(),
+        pngs >= 30 && shots.join("axe.json").is_file(),
         "expected a screenshot of every page and axe.json in {}, found {pngs} screenshots",
         shots.display()
     );

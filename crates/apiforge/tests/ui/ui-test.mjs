@@ -1,8 +1,11 @@
 // The web app in a real browser: playwright-core drives Debian's Chromium (headless)
 // against a running `apiforge serve`, does what a user does (sign in, create a project from
 // a corpus prompt, watch it build, open every tab, "Try it" on the live API, download the
-// zip), saves a screenshot of every page, runs axe-core on every page, and checks that no
-// request went to a host other than the server's.
+// zip, edit the description and watch the new version build, compare the two versions,
+// share the project with a viewer who then sees no controls to change it, regenerate a
+// version that failed its checks, delete a project), saves a screenshot of every page, runs
+// axe-core on every page and state, and checks that no request went to a host other than
+// the server's.
 //
 //   node ui-test.mjs --url http://127.0.0.1:PORT --log SERVER_LOG --screenshots DIR
 //                    [--chromium /usr/bin/chromium]
@@ -67,6 +70,9 @@ function corpusPrompt(id) {
 }
 
 const serverLog = () => readFileSync(args.log, 'utf8');
+
+/** The library description, revised: a price for books, no members and loans. */
+const REVISED = 'A library API. Books have a title, an ISBN, a publication year and a price. Authors have a name. Each book belongs to an author.';
 
 /** The newest sign-in link and code the server logged for `email` after offset `from`. */
 async function loggedLogin(email, from) {
@@ -187,8 +193,7 @@ async function main() {
     timezoneId: 'UTC',
   });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: BASE });
-  context.on('request', (request) => requests.push(request.url()));
-  context.on('weberror', (error) => consoleProblems.push(`page error: ${error.error().message}`));
+  watch(context);
   const page = await context.newPage();
   page.setDefaultTimeout(30000);
   page.on('console', (message) => {
@@ -206,13 +211,42 @@ async function main() {
   page.on('websocket', (socket) => requests.push(socket.url()));
 
   try {
-    await flow(page, context);
+    await flow(page, browser);
   } finally {
     await browser.close();
   }
 }
 
-async function flow(page, context) {
+/** Records a browser context's requests (for the other-host check) and page errors. */
+function watch(context) {
+  context.on('request', (request) => requests.push(request.url()));
+  context.on('weberror', (error) => consoleProblems.push(`page error: ${error.error().message}`));
+}
+
+/** A second user, signed in (by code) in a browser context of their own. */
+async function signedIn(browser, email) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US', timezoneId: 'UTC' });
+  watch(context);
+  const page = await context.newPage();
+  page.setDefaultTimeout(30000);
+  page.on('console', (message) => {
+    if (message.type() === 'error' && !/Failed to load resource: the server responded with a status of (401|404)/.test(message.text())) {
+      consoleProblems.push(`console error (${email}) on ${page.url()}: ${message.text()}`);
+    }
+  });
+  await page.goto(`${BASE}/login`);
+  const offset = serverLog().length;
+  await page.getByLabel('E-mail address').fill(email);
+  await page.getByRole('button', { name: 'Send link and code' }).click();
+  await page.getByLabel('Six-digit code').waitFor();
+  const { code } = await loggedLogin(email, offset);
+  await page.getByLabel('Six-digit code').fill(code);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await page.waitForURL(`${BASE}/`);
+  return { context, page };
+}
+
+async function flow(page, browser) {
   const email = `ui-${Date.now()}@example.com`;
 
   // Signed out: every app route lands on the sign-in page.
@@ -400,6 +434,116 @@ async function flow(page, context) {
   const postman = await download(page, () => page.getByRole('link', { name: 'Download collection' }).click());
   check(JSON.parse(postman.content.toString('utf8')).info?.schema?.includes('v2.1'), 'the Postman collection is v2.1');
 
+  // Edit the description (from the Versions tab): the planner adds the new field, the
+  // progress runs again to the end, and the tab then compares the two versions.
+  log('edit the description and regenerate');
+  await page.getByRole('link', { name: 'Versions', exact: true }).click();
+  await page.waitForURL(`${projectUrl}/versions`);
+  await page.getByRole('rowheader', { name: /^v1/ }).waitFor();
+  check((await page.locator('.description-text').innerText()).trim() === library, 'the project page shows its description');
+  const firstJob = await page.locator('.progress-card').getAttribute('data-job');
+  await page.getByRole('button', { name: 'Edit description' }).click();
+  const description = page.getByLabel('Describe your API');
+  await description.waitFor();
+  check(await description.evaluate((el) => el === document.activeElement), 'the description form takes the focus');
+  check(await description.inputValue() === library, 'the form starts from the current description');
+  // Cancel keeps everything; an empty description is refused by the form.
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await page.getByRole('button', { name: 'Edit description' }).click();
+  await description.fill('  ');
+  await page.getByRole('button', { name: 'Regenerate', exact: true }).click();
+  await page.getByRole('alert').filter({ hasText: 'Describe your API' }).waitFor();
+  check(await description.getAttribute('aria-invalid') === 'true', 'the empty description is marked invalid');
+  await description.fill(REVISED);
+  await page_(page, 'project-edit-description', { fullPage: false });
+  await page.getByRole('button', { name: 'Regenerate', exact: true }).click();
+  await page.locator(`.progress-card:not([data-job="${firstJob}"])`).waitFor();
+  check(await page.getByRole('button', { name: 'Edit description' }).isDisabled(), 'no second edit while the generation runs');
+  await page_(page, 'project-regenerating', { fullPage: false });
+  const again = [...await waitDone(page)].sort((a, b) => a - b);
+  log(`progress values seen while regenerating: ${again.join(' ')}`);
+  check(again.length >= 2, `the bar moved again (${again.join(', ')})`);
+  await page.locator('.project-meta').filter({ hasText: 'version 2' }).waitFor();
+  check((await page.locator('.description-text').innerText()).trim() === REVISED, 'the page shows the revised description');
+  check(await page.getByRole('button', { name: 'Edit description' }).isEnabled(), 'the description can be edited again once done');
+
+  // Versions: the tab refreshed itself and shows what changed from v1 to v2.
+  log('versions tab: the diff of v1 and v2');
+  await page.getByRole('rowheader', { name: /^v2/ }).waitFor();
+  check(await page.getByLabel('From').inputValue() === '1' && await page.getByLabel('To').inputValue() === '2', 'the comparison starts at v1 → v2');
+  const openapiFile = page.locator('.diff-file-button[data-path="openapi.yaml"]');
+  await openapiFile.waitFor();
+  check(await openapiFile.getAttribute('data-status') === 'changed', 'openapi.yaml is listed as changed');
+  check((await openapiFile.innerText()).includes('changed'), 'the list says "changed"');
+  check(await openapiFile.getAttribute('aria-current') === 'true', 'the contract is the file shown first');
+  await page.locator('.diff-viewer .viewer-path').filter({ hasText: 'openapi.yaml' }).waitFor();
+  const priceAdded = page.locator('.diff-viewer tr.diff-add').filter({ hasText: 'price' });
+  check(await priceAdded.count() > 0, 'the diff of openapi.yaml has an added line with price');
+  check(await page.locator('.diff-viewer tr.diff-del').count() > 0, 'the diff shows removed lines too');
+  const fileCount = await page.locator('.diff-file-button').count();
+  log(`diff v1 → v2: ${fileCount} files; ${await priceAdded.count()} added lines with price in openapi.yaml`);
+  await priceAdded.first().evaluate((row) => {
+    const box = row.closest('.diff-scroll');
+    box.scrollTop = row.offsetTop - box.clientHeight / 3;
+  });
+  await page.locator('.compare').evaluate((el) => el.scrollIntoView({ block: 'start' }));
+  await page_(page, 'tab-versions-diff', { fullPage: false });
+  // Another file, then the other way round: v2 → v1 removes the price.
+  await page.locator('.diff-file-button[data-path="app/models.py"]').click();
+  await page.locator('.diff-viewer .viewer-path').filter({ hasText: 'app/models.py' }).waitFor();
+  await page.getByLabel('From').selectOption('2');
+  await page.getByLabel('To').selectOption('1');
+  await page.getByRole('button', { name: 'Show changes' }).click();
+  await page.locator('.diff-summary').filter({ hasText: 'from v2 to v1' }).waitFor();
+  check(await page.locator('.diff-viewer tr.diff-del').filter({ hasText: 'price' }).count() > 0, 'v2 → v1 removes the price');
+
+  // Settings: share with a viewer (listed), add and remove an editor.
+  log('settings: sharing');
+  const viewerEmail = `viewer-${Date.now()}@example.com`;
+  const editorEmail = `editor-${Date.now()}@example.com`;
+  await page.getByRole('link', { name: 'Settings', exact: true }).click();
+  await page.waitForURL(`${projectUrl}/settings`);
+  const members = page.getByRole('table', { name: 'People with access' });
+  await members.getByRole('rowheader', { name: email }).waitFor();
+  check((await members.getByRole('row').filter({ hasText: email }).innerText()).includes('Owner'), 'the owner is listed as Owner');
+  await page.getByLabel('E-mail address').fill('nobody');
+  await page.getByRole('button', { name: 'Share', exact: true }).click();
+  await page.getByRole('alert').filter({ hasText: 'Check the address' }).waitFor();
+  await page.getByLabel('E-mail address').fill(viewerEmail);
+  await page.getByLabel('Role').selectOption('viewer');
+  await page.getByRole('button', { name: 'Share', exact: true }).click();
+  const viewerRow = members.getByRole('row').filter({ hasText: viewerEmail });
+  await viewerRow.waitFor();
+  check((await viewerRow.innerText()).includes('Viewer'), 'the new member is a viewer');
+  await page.getByLabel('E-mail address').fill(editorEmail);
+  await page.getByLabel('Role').selectOption('editor');
+  await page.getByRole('button', { name: 'Share', exact: true }).click();
+  const editorRow = members.getByRole('row').filter({ hasText: editorEmail });
+  await editorRow.waitFor();
+  check((await editorRow.innerText()).includes('Editor'), 'the second member is an editor');
+  await page.getByRole('button', { name: `Remove ${editorEmail}` }).click();
+  await editorRow.waitFor({ state: 'detached' });
+  await page.getByRole('status').filter({ hasText: `Removed ${editorEmail}` }).waitFor({ state: 'attached' });
+  check(await members.getByRole('row').count() === 3, 'owner and viewer remain (and the header row)');
+  await page_(page, 'tab-settings');
+
+  // The viewer: sees the project and its members, but nothing to change it with.
+  log('the viewer\'s view');
+  const viewer = await signedIn(browser, viewerEmail);
+  await viewer.page.getByRole('link', { name: await page.locator('h1').innerText() }).waitFor();
+  await viewer.page.goto(projectUrl);
+  await viewer.page.locator('.description-text').waitFor();
+  await viewer.page.locator('.swagger-contract .opblock').first().waitFor({ timeout: 30000 });
+  check(await viewer.page.getByRole('button', { name: 'Edit description' }).count() === 0, 'a viewer has no Edit description');
+  check(await viewer.page.getByRole('button', { name: /Regenerate|Retry/ }).count() === 0, 'a viewer has no Regenerate');
+  await page_(viewer.page, 'viewer-project', { fullPage: false });
+  await viewer.page.getByRole('link', { name: 'Settings', exact: true }).click();
+  await viewer.page.getByRole('table', { name: 'People with access' }).getByRole('rowheader', { name: viewerEmail }).waitFor();
+  check(await viewer.page.getByRole('button', { name: /Share|Remove|Delete/ }).count() === 0, 'a viewer can neither share nor delete');
+  check((await viewer.page.locator('.tab-head').innerText()).includes('You are a viewer'), 'the viewer is told their role');
+  await page_(viewer.page, 'viewer-settings');
+  await viewer.context.close();
+
   // The dashboard lists the project, ready.
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Projects' }).click();
   await page.waitForURL(`${BASE}/`);
@@ -418,8 +562,34 @@ async function flow(page, context) {
   check((await dead.innerText()).includes('found no resource'), `the dead job says what failed: ${await dead.innerText()}`);
   check(await page.locator('.progress-card[data-outcome="dead"]').count() === 1, 'the progress shows the stop');
   await page_(page, 'project-dead');
+  check(await dead.getByRole('button', { name: 'Edit description' }).isVisible(), 'a dead job of a description offers to edit it');
   await dead.getByRole('button', { name: 'Retry generation' }).click();
   await page.getByRole('alert').filter({ hasText: 'dead-letter queue' }).waitFor({ timeout: 120000 });
+
+  // Delete it (Settings, with a confirmation): back on the dashboard, it is gone.
+  log('delete the dead-lettered project');
+  const deadUrl = page.url();
+  const deadId = deadUrl.split('/').pop();
+  await page.getByRole('link', { name: 'Settings', exact: true }).click();
+  await page.waitForURL(`${deadUrl}/settings`);
+  const deleteButton = page.getByRole('button', { name: 'Delete project…' });
+  await deleteButton.click();
+  const confirmDialog = page.getByRole('dialog', { name: /Delete/ });
+  await confirmDialog.waitFor();
+  check(await confirmDialog.getByRole('button', { name: 'Cancel' }).evaluate((el) => el === document.activeElement), 'the dialog starts on Cancel');
+  await confirmDialog.getByRole('button', { name: 'Cancel' }).click();
+  await confirmDialog.waitFor({ state: 'hidden' });
+  check(await deleteButton.evaluate((el) => el === document.activeElement), 'closing the dialog returns to its button');
+  await deleteButton.click();
+  await confirmDialog.waitFor();
+  await page_(page, 'project-delete-confirm', { fullPage: false });
+  await confirmDialog.getByRole('button', { name: 'Delete project', exact: true }).click();
+  await page.waitForURL(`${BASE}/`);
+  await page.getByRole('status').filter({ hasText: 'Deleted' }).waitFor();
+  await page.locator('.projects-table').waitFor();
+  check(await page.locator(`.projects-table a[href="/projects/${deadId}"]`).count() === 0, 'the deleted project is gone from the dashboard');
+  check(await page.locator(`.projects-table a[href="${new URL(projectUrl).pathname}"]`).count() === 1, 'the other project stays');
+  await page_(page, 'dashboard-after-delete');
 
   // An API with auth: the preview shows the token it minted, and the copy button copies it.
   log('an API with JWT auth: the preview token');
@@ -440,6 +610,58 @@ async function flow(page, context) {
   await page.frameLocator('iframe.preview-frame').locator('.opblock').first().waitFor({ timeout: 60000 });
   await page_(page, 'tab-preview-auth-token', { fullPage: false });
 
+  // A version that failed its checks offers Regenerate. The built-in planner's projects
+  // pass, so the job's result and the report say otherwise here (route); the regeneration
+  // itself is real and makes version 2.
+  log('a version that failed its checks: Regenerate');
+  const helpUrl = page.url().replace(/\/preview$/, '');
+  const helpId = helpUrl.split('/').pop();
+  const helpJob = await page.locator('.progress-card').getAttribute('data-job');
+  await page.route(`**/api/jobs/${helpJob}`, async (route) => {
+    const response = await route.fetch();
+    const job = await response.json();
+    job.result = { ...job.result, ok: false, tests: { ...(job.result?.tests ?? {}), passed: 38, failed: 2, errors: 0, total: 40 } };
+    job.steps = (job.steps ?? []).filter((step) => step.name !== 'preview');
+    await route.fulfill({ response, json: job });
+  });
+  await page.route(`**/api/projects/${helpId}`, async (route) => {
+    const response = await route.fetch();
+    await route.fulfill({ response, json: { ...await response.json(), status: 'failed' } });
+  });
+  await page.route(`**/api/projects/${helpId}/report*`, async (route) => {
+    const response = await route.fetch();
+    const report = await response.json();
+    report.ok = false;
+    report.tests = { ...report.tests, passed: 38, failed: 2, total: 40 };
+    report.failed_tests = [
+      { id: 'tests/resources/test_ticket.py::test_create_ticket', kind: 'failed', location: 'tests/resources/test_ticket.py:41', message: 'AssertionError: assert 422 == 201' },
+      { id: 'tests/resources/test_ticket.py::test_update_ticket', kind: 'failed', location: 'tests/resources/test_ticket.py:77', message: "KeyError: 'priority'" },
+    ];
+    report.steps = (report.steps ?? []).map((step) => (step.step === 'pytest'
+      ? { ...step, ok: false, exit_code: 1, output: 'FAILED tests/resources/test_ticket.py::test_create_ticket - AssertionError: assert 422 == 201\nFAILED tests/resources/test_ticket.py::test_update_ticket - KeyError: \'priority\'\n2 failed, 38 passed in 1.71s' }
+      : step));
+    await route.fulfill({ response, json: report });
+  });
+  await page.goto(`${helpUrl}/tests`);
+  const failedAlert = page.getByRole('alert').filter({ hasText: 'failed its checks' });
+  await failedAlert.waitFor();
+  check(await failedAlert.getByRole('button', { name: 'Regenerate' }).isVisible(), 'the failed-checks alert offers Regenerate');
+  await page.getByText('Checks failed', { exact: true }).waitFor();
+  const tabRegenerate = page.locator('.regenerate-notice').getByRole('button', { name: 'Regenerate' });
+  check(await tabRegenerate.isVisible(), 'the Tests tab offers Regenerate');
+  await page_(page, 'project-tests-failed');
+  check(await page.locator('.project-head .badge-failed').count() === 1, 'the project is marked failed');
+  await page.unroute(`**/api/jobs/${helpJob}`);
+  await page.unroute(`**/api/projects/${helpId}`);
+  await page.unroute(`**/api/projects/${helpId}/report*`);
+  await tabRegenerate.click();
+  await page.locator(`.progress-card:not([data-job="${helpJob}"])`).waitFor();
+  await page.locator('.regenerate-notice').filter({ hasText: 'A new generation is running' }).waitFor();
+  await waitDone(page);
+  await page.locator('.project-meta').filter({ hasText: 'version 2' }).waitFor();
+  await page.getByText('All checks passed', { exact: true }).waitFor();
+  check(await page.locator('.regenerate-notice').count() === 0, 'the new version passed: no Regenerate offer');
+
   // A project that does not exist.
   await page.goto(`${BASE}/projects/nope`);
   await page.getByText('This project does not exist').waitFor();
@@ -459,12 +681,27 @@ async function flow(page, context) {
   await page.goto(`${projectUrl}/tests`);
   await page.getByText('All checks passed', { exact: true }).waitFor();
   await page_(page, 'narrow-project-tests');
+  await page.goto(`${projectUrl}/versions`);
+  await page.locator('.diff-viewer tr.diff-add').first().waitFor();
+  await page.locator('.compare').evaluate((el) => el.scrollIntoView({ block: 'start' }));
+  await page_(page, 'narrow-project-versions-diff', { fullPage: false });
+  await page.goto(`${projectUrl}/settings`);
+  await page.getByRole('table', { name: 'People with access' }).waitFor();
+  await page_(page, 'narrow-project-settings');
   await page.goto(`${BASE}/new`);
   await page.getByLabel('Describe your API').waitFor();
   await page_(page, 'narrow-new-project');
-  for (const [route, name] of [['/', 'dashboard'], ['/new', 'new project'], [projectUrl.replace(BASE, ''), 'project']]) {
+  const projectPath = projectUrl.replace(BASE, '');
+  const pages = [
+    ['/', 'dashboard', '.projects-table'],
+    ['/new', 'new project', 'textarea'],
+    [projectPath, 'project', '.swagger-contract .opblock'],
+    [`${projectPath}/versions`, 'versions', '.diff-viewer tr.diff-add'],
+    [`${projectPath}/settings`, 'settings', '.members-table tbody tr'],
+  ];
+  for (const [route, name, ready] of pages) {
     await page.goto(`${BASE}${route}`);
-    await page.locator('main h1').waitFor();
+    await page.locator(ready).first().waitFor({ timeout: 30000 });
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     check(overflow <= 1, `${name} fits a 375 px screen (overflows by ${overflow} px)`);
   }
