@@ -16,7 +16,7 @@ mod auth;
 mod events;
 mod export;
 mod extract;
-mod fix;
+pub mod fix;
 mod generation;
 mod limits;
 mod llm_plan;

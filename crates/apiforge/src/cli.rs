@@ -46,6 +46,16 @@ impl Cli {
                 command: RuntimesCommand::List(list),
             }) => list.json,
             Command::Verify(verify) => verify.json,
+            Command::Prompts(PromptsArgs {
+                command: PromptsCommand::List(list),
+            }) => list.server.json,
+            Command::Prompts(PromptsArgs {
+                command: PromptsCommand::Show(show),
+            }) => show.server.json,
+            Command::Prompts(PromptsArgs {
+                command: PromptsCommand::Run(run),
+            }) => run.server.json,
+            Command::Doctor(doctor) => doctor.json,
             Command::Preview(_) | Command::Serve(_) | Command::Worker(_) => false,
         }
     }
@@ -81,6 +91,12 @@ pub enum Command {
     /// Run a worker only: take generation jobs from the shared database until Ctrl-C or
     /// SIGTERM (in-flight steps finish or are released to another worker).
     Worker(WorkerArgs),
+    /// List, show and run the prompts of a running server's registry (yours and the
+    /// built-in ones), over HTTP.
+    Prompts(PromptsArgs),
+    /// Check the set-up: data directory, Python runtime, sandbox, database file, LLM
+    /// providers. Exits 1 when a check fails (warnings are fine).
+    Doctor(DoctorArgs),
 }
 
 /// Where the API description comes from: exactly one of a prompt, a CSV file or a manifest.
@@ -366,9 +382,18 @@ pub struct RuntimesListArgs {
 
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
-    /// The project directory (as written by `apiforge generate -o DIR`); left unchanged.
+    /// The project directory (as written by `apiforge generate -o DIR`); left unchanged
+    /// unless `--fix` makes it pass.
     #[arg(value_name = "DIR")]
     pub dir: PathBuf,
+    /// When a check fails, ask the configured LLM (APIFORGE_LLM_*) for patches, at most
+    /// two rounds, each verified; the patched files are written only if the project then
+    /// passes.
+    #[arg(long)]
+    pub fix: bool,
+    /// With --fix: loopback LLM providers only.
+    #[arg(long, env = crate::settings::ENV_OFFLINE)]
+    pub offline: bool,
     /// Print one JSON result object instead of the report.
     #[arg(long)]
     pub json: bool,
@@ -425,4 +450,120 @@ pub struct ServeArgs {
 pub struct WorkerArgs {
     #[command(flatten)]
     pub storage: StorageArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct PromptsArgs {
+    #[command(subcommand)]
+    pub command: PromptsCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PromptsCommand {
+    /// Your prompts and the built-in ones: name, owner, current version, id.
+    List(PromptsListArgs),
+    /// One prompt: its template, variables and output rules.
+    // `--version` is the prompt's version here, not the binary's.
+    #[command(disable_version_flag = true)]
+    Show(PromptsShowArgs),
+    /// Execute a prompt and wait for its output (printed on stdout; provider, model,
+    /// latency, tokens and cost on stderr). Exits 1 when the execution fails.
+    #[command(disable_version_flag = true)]
+    Run(PromptsRunArgs),
+}
+
+/// The running server of `apiforge prompts` and how to call it. The token is optional here
+/// so that a missing one is reported in one line (exit 2), like every other bad input.
+#[derive(Debug, Args)]
+pub struct PromptsServerArgs {
+    /// The server's base URL.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = crate::settings::ENV_URL,
+        default_value = "http://127.0.0.1:8080"
+    )]
+    pub url: String,
+    /// A credential: an API token (`POST /api/auth/tokens`) or a session JWT.
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = crate::settings::ENV_TOKEN,
+        hide_env_values = true
+    )]
+    pub token: Option<String>,
+    /// Print one JSON result object.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PromptsListArgs {
+    #[command(flatten)]
+    pub server: PromptsServerArgs,
+}
+
+// Version numbers are taken as text and checked in `commands::prompts` (one-line errors).
+#[derive(Debug, Args)]
+pub struct PromptsShowArgs {
+    /// The prompt's name or id.
+    #[arg(value_name = "NAME|ID")]
+    pub prompt: String,
+    /// Show this version (default: the current one).
+    #[arg(long, value_name = "N", conflicts_with = "versions")]
+    pub version: Option<String>,
+    /// List every version, oldest first.
+    #[arg(long)]
+    pub versions: bool,
+    #[command(flatten)]
+    pub server: PromptsServerArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct PromptsRunArgs {
+    /// The prompt's name or id.
+    #[arg(value_name = "NAME|ID")]
+    pub prompt: String,
+    /// A variable's value; converted to the variable's declared type (integer, number,
+    /// boolean, json), else a string. Repeatable; overrides --inputs-json.
+    #[arg(long = "input", value_name = "KEY=VALUE")]
+    pub inputs: Vec<String>,
+    /// A JSON object of inputs from a file, or `-` for standard input.
+    #[arg(long, value_name = "FILE|-")]
+    pub inputs_json: Option<PathBuf>,
+    /// Run this version (default: the current one).
+    #[arg(long, value_name = "N")]
+    pub version: Option<String>,
+    /// The job queue's order.
+    #[arg(long, value_enum, default_value_t = PromptPriority::Normal)]
+    pub priority: PromptPriority,
+    /// Print the queued execution's id and return without waiting.
+    #[arg(long)]
+    pub no_wait: bool,
+    #[command(flatten)]
+    pub server: PromptsServerArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PromptPriority {
+    Low,
+    Normal,
+    High,
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Print one JSON object with every check.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn flags_are_consistent() {
+        super::Cli::command().debug_assert();
+    }
 }

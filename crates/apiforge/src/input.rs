@@ -52,7 +52,7 @@ pub fn manifest(args: &InputArgs) -> anyhow::Result<ValidManifest> {
 
 /// The configured providers (`APIFORGE_LLM_*`; `--offline` or `APIFORGE_OFFLINE` allows
 /// loopback ones only). A bad or refused provider, or none, is the user's to fix (exit 2).
-fn llm_chain(offline: bool) -> anyhow::Result<apiforge_llm::Chain> {
+pub(crate) fn llm_chain(offline: bool) -> anyhow::Result<apiforge_llm::Chain> {
     let mut config = apiforge_llm::LlmConfig::from_env(crate::settings::var)
         .map_err(|e| BadInput(one_line(&e.to_string())))?;
     config.offline |= offline;

@@ -27,6 +27,14 @@ pub const ENV_LOG_FORMAT: &str = "APIFORGE_LOG_FORMAT";
 /// `APIFORGE_AUDIT_RETENTION_DAYS`: how long sandbox audit lines are kept (default 30).
 pub const ENV_AUDIT_RETENTION_DAYS: &str = "APIFORGE_AUDIT_RETENTION_DAYS";
 
+/// `APIFORGE_URL`: the base URL of the running server that `apiforge prompts` talks to.
+pub const ENV_URL: &str = "APIFORGE_URL";
+/// `APIFORGE_TOKEN`: the credential of commands that call a running server (an API token
+/// from `POST /api/auth/tokens` or a session JWT).
+pub const ENV_TOKEN: &str = "APIFORGE_TOKEN";
+/// `DATABASE_URL`: the server's database (`postgres://…` or `sqlite://PATH`).
+pub const ENV_DATABASE_URL: &str = "DATABASE_URL";
+
 /// `APIFORGE_IP_RATE`: requests per second per client address, `N` or `N/BURST`, or `off`.
 pub const ENV_IP_RATE: &str = "APIFORGE_IP_RATE";
 /// `APIFORGE_USER_RATE`: requests per second per signed-in user, `N` or `N/BURST`, or `off`.

@@ -16,14 +16,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use http_body_util::{BodyExt, Full};
-use hyper::body::Bytes;
-use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
 use serde_json::{Value, json};
 
 use super::bench::percentile;
+use super::client::{Target, runtime};
 use crate::cli::{BenchApiArgs, BenchJobsArgs, BenchServerArgs};
 use crate::exit::{BadInput, Failed};
 use crate::output::{eprint_line, print_line};
@@ -31,95 +27,9 @@ use crate::output::{eprint_line, print_line};
 const LIBRARY: &str = "A library API. Books have a title, an ISBN and a publication year. \
     Authors have a name. Each book belongs to an author.";
 
-type HttpClient = Client<HttpConnector, Full<Bytes>>;
-
-/// A server to call: base URL, credential and one pooled client.
-struct Target {
-    base: String,
-    token: String,
-    client: HttpClient,
-}
-
-impl Target {
-    fn new(args: &BenchServerArgs, connections: usize) -> Result<Target, BadInput> {
-        let base = args.url.trim_end_matches('/').to_owned();
-        if !base.starts_with("http://") || base.parse::<hyper::Uri>().is_err() {
-            return Err(BadInput(format!(
-                "--url {:?} is not an http:// URL of a running `apiforge serve`",
-                args.url
-            )));
-        }
-        if args.token.trim().is_empty() {
-            return Err(BadInput(
-                "--token is empty: give an API token or session JWT".into(),
-            ));
-        }
-        let mut connector = HttpConnector::new();
-        connector.set_nodelay(true);
-        let client = Client::builder(TokioExecutor::new())
-            .pool_max_idle_per_host(connections)
-            .build(connector);
-        Ok(Target {
-            base,
-            token: args.token.trim().to_owned(),
-            client,
-        })
-    }
-
-    /// One request; the status and the whole body.
-    async fn call(
-        &self,
-        method: &str,
-        path: &str,
-        body: Option<&Value>,
-    ) -> anyhow::Result<(u16, Bytes)> {
-        let mut request = hyper::Request::builder()
-            .method(method)
-            .uri(format!("{}{path}", self.base))
-            .header("authorization", format!("Bearer {}", self.token));
-        let body = match body {
-            Some(json) => {
-                request = request.header("content-type", "application/json");
-                Full::new(Bytes::from(json.to_string()))
-            }
-            None => Full::new(Bytes::new()),
-        };
-        let response = self
-            .client
-            .request(request.body(body).context("building the request")?)
-            .await
-            .with_context(|| format!("{method} {}{path}", self.base))?;
-        let status = response.status().as_u16();
-        let body = response
-            .into_body()
-            .collect()
-            .await
-            .with_context(|| format!("reading the answer to {method} {path}"))?
-            .to_bytes();
-        Ok((status, body))
-    }
-
-    async fn get_json(&self, path: &str) -> anyhow::Result<Value> {
-        let (status, body) = self.call("GET", path, None).await?;
-        if !(200..300).contains(&status) {
-            return Err(BadInput(format!(
-                "GET {path} answered {status}: {}",
-                String::from_utf8_lossy(&body)
-                    .chars()
-                    .take(200)
-                    .collect::<String>()
-            ))
-            .into());
-        }
-        serde_json::from_slice(&body).with_context(|| format!("GET {path} is not JSON"))
-    }
-}
-
-fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("starting the async runtime")
+/// The server of `bench api` / `bench jobs`.
+fn target(args: &BenchServerArgs, connections: usize) -> Result<Target, BadInput> {
+    Target::new(&args.url, &args.token, connections)
 }
 
 fn ms(d: Duration) -> f64 {
@@ -133,7 +43,7 @@ pub fn bench_api(args: &BenchApiArgs) -> anyhow::Result<ExitCode> {
     if !(1..=3600).contains(&args.duration) {
         return Err(BadInput("--duration must be between 1 and 3600 seconds".into()).into());
     }
-    let target = Arc::new(Target::new(&args.server, args.connections)?);
+    let target = Arc::new(target(&args.server, args.connections)?);
     runtime()?.block_on(async move {
         let paths = Arc::new(read_paths(&target, &args.paths).await?);
         let warm_up = Duration::from_secs(1);
@@ -179,7 +89,7 @@ pub fn bench_api(args: &BenchApiArgs) -> anyhow::Result<ExitCode> {
         let elapsed = Instant::now().saturating_duration_since(measure_from);
         samples.sort_unstable();
         let report = json!({
-            "url": target.base,
+            "url": target.base(),
             "paths": *paths,
             "connections": args.connections,
             "seconds": elapsed.as_secs_f64(),
@@ -257,7 +167,7 @@ pub fn bench_jobs(args: &BenchJobsArgs) -> anyhow::Result<ExitCode> {
     if !(1..=1000).contains(&args.jobs) {
         return Err(BadInput("--jobs must be between 1 and 1000".into()).into());
     }
-    let target = Target::new(&args.server, 4)?;
+    let target = target(&args.server, 4)?;
     let prompt = args.prompt.clone().unwrap_or_else(|| LIBRARY.to_owned());
     runtime()?.block_on(async move {
         let started = Instant::now();
@@ -315,7 +225,7 @@ pub fn bench_jobs(args: &BenchJobsArgs) -> anyhow::Result<ExitCode> {
         durations.sort_unstable();
         let per_hour = (args.jobs as f64 / wall.as_secs_f64() * 3600.0).round();
         let report = json!({
-            "url": target.base,
+            "url": target.base(),
             "jobs": args.jobs,
             "failed": failed,
             "wall_seconds": wall.as_secs_f64(),

@@ -2,10 +2,14 @@
 
 mod bench;
 mod bench_http;
+mod client;
+mod doctor;
 mod eval;
+mod fix;
 mod generate;
 mod plan;
 mod preview;
+mod prompts;
 mod runtimes;
 mod sandbox;
 mod serve;
@@ -31,5 +35,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Preview(args) => preview::run(&args),
         Command::Serve(args) => serve::run(&args),
         Command::Worker(args) => worker::run(&args),
+        Command::Prompts(args) => prompts::run(&args),
+        Command::Doctor(args) => doctor::run(&args),
     }
 }

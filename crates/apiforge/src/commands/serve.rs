@@ -102,8 +102,8 @@ pub(crate) fn config(addr: SocketAddr, storage: &StorageArgs) -> anyhow::Result<
     }
     config.audit_retention = settings::audit_retention()?;
     // LLM providers: the APIFORGE_LLM_* variables (names in apiforge_llm::env).
-    config.llm = apiforge_llm::LlmConfig::from_env(settings::var)
-        .map_err(|e| BadInput(e.to_string()))?;
+    config.llm =
+        apiforge_llm::LlmConfig::from_env(settings::var).map_err(|e| BadInput(e.to_string()))?;
     if let Some(rate) = settings::rate(settings::ENV_IP_RATE)? {
         config.ip_rate = rate;
     }

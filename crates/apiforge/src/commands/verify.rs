@@ -20,6 +20,12 @@ const OUTPUT_LINES: usize = 20;
 
 pub fn run(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
     let dir = check_project(&args.dir)?;
+    // The providers are checked before anything runs (a refused one is exit 2 at once).
+    let chain = if args.fix {
+        Some(crate::input::llm_chain(args.offline)?)
+    } else {
+        None
+    };
     let data_dir = settings::data_dir()?;
     let runtime = PythonRuntime::find(&data_dir)?;
     let audit = audit_log()?;
@@ -36,11 +42,14 @@ pub fn run(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
             dir.display()
         ));
     }
-    let report = verify(&dir, &runtime, Some(audit));
+    let report = verify(&dir, &runtime, Some(Arc::clone(&audit)));
     if let Some(spinner) = spinner {
         spinner.finish_and_clear();
     }
     let report = report?;
+    if let Some(chain) = chain.filter(|_| !report.ok()) {
+        return super::fix::run(&dir, &chain, &runtime, audit, report, args.json);
+    }
     if args.json {
         print_line(&report.to_json().to_string());
     } else {

@@ -2,12 +2,14 @@
 
 mod bench;
 mod docs;
+mod doctor;
 mod e2e;
 mod errors;
 mod fake_llm;
 mod generate;
 mod llm;
 mod plan;
+mod prompts_cli;
 mod registry;
 mod runtime;
 mod sandbox;

@@ -1549,7 +1549,10 @@ fn regenerating_from_a_revised_prompt_makes_a_new_version_with_a_diff() {
     );
     let project = server.get(&base, Some(&ada)).json();
     assert_eq!(project["current_version"], 2, "{project}");
-    assert_eq!(project["prompt"], revised, "the page shows the revised description");
+    assert_eq!(
+        project["prompt"], revised,
+        "the page shows the revised description"
+    );
     assert_eq!(project["status"], "ready", "{project}");
     let versions = server.get(&format!("{base}/versions"), Some(&ada)).json();
     assert_eq!(versions.as_array().map(Vec::len), Some(2), "{versions}");
