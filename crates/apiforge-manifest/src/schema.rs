@@ -19,7 +19,29 @@ pub fn json_schema() -> Value {
             Value::String("SmartAPIForge manifest".into()),
         );
     }
+    close_permissions(&mut schema);
     schema
+}
+
+/// schemars describes `permissions` (a map keyed by [`crate::Operation`]) as an object with
+/// any keys; only the four operations are valid, and a schema that says so lets a
+/// schema-constrained model (grammar-based decoding) produce nothing else.
+fn close_permissions(schema: &mut Value) {
+    let Some(permissions) = schema
+        .pointer_mut("/$defs/Entity/properties/permissions")
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    let Some(roles) = permissions.remove("additionalProperties") else {
+        return;
+    };
+    let properties: serde_json::Map<String, Value> = crate::Operation::ALL
+        .iter()
+        .map(|op| (op.as_str().to_owned(), roles.clone()))
+        .collect();
+    permissions.insert("properties".into(), Value::Object(properties));
+    permissions.insert("additionalProperties".into(), Value::Bool(false));
 }
 
 #[cfg(test)]
@@ -49,6 +71,9 @@ mod tests {
             ]
         });
         check(manifest.clone(), true);
+        let mut unknown_operation = manifest.clone();
+        unknown_operation["entities"][1]["permissions"] = json!({ "sign-in": ["admin"] });
+        check(unknown_operation, false);
         let mut unknown_key = manifest.clone();
         unknown_key["entities"][0]["colour"] = json!("red");
         check(unknown_key, false);

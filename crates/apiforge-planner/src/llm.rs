@@ -70,7 +70,9 @@ pub fn fixer_output_schema() -> Value {
 }
 
 /// A model's answer as a validated manifest, or what was wrong with it in words a model
-/// can act on (sent back for repair).
+/// can act on (sent back for repair). Fields a relation already implies (the foreign key
+/// `author_id` of a `belongs_to` Author, which models like to spell out) are dropped first:
+/// they say the same thing twice, and the relation is the one the generators read.
 pub fn parse_answer(answer: &str) -> Result<ValidManifest, String> {
     let trimmed = answer
         .trim()
@@ -78,7 +80,32 @@ pub fn parse_answer(answer: &str) -> Result<ValidManifest, String> {
         .trim_start_matches("```")
         .trim_end_matches("```")
         .trim();
-    Manifest::parse_json(trimmed).map_err(|e| format!("the manifest is not valid: {e}"))
+    let mut manifest: Manifest =
+        serde_json::from_str(trimmed).map_err(|e| format!("the manifest is not valid: {e}"))?;
+    drop_implied_foreign_keys(&mut manifest);
+    manifest
+        .validate()
+        .map_err(|e| format!("the manifest is not valid: {e}"))
+}
+
+fn drop_implied_foreign_keys(manifest: &mut Manifest) {
+    let plurals: std::collections::BTreeMap<String, String> = manifest
+        .entities
+        .iter()
+        .map(|e| (e.name.clone(), e.plural.clone()))
+        .collect();
+    for entity in &mut manifest.entities {
+        let implied: Vec<String> = entity
+            .relations
+            .iter()
+            .filter(|r| r.kind == apiforge_manifest::RelationKind::BelongsTo)
+            .filter_map(|r| {
+                let plural = plurals.get(&r.target)?;
+                Some(format!("{}_id", r.role_name(plural)))
+            })
+            .collect();
+        entity.fields.retain(|f| !implied.contains(&f.name));
+    }
 }
 
 #[cfg(test)]
@@ -98,6 +125,23 @@ mod tests {
                 .hash(),
             manifest.hash()
         );
+        let with_foreign_key = answer
+            .replace(
+                r#""fields":[{"name":"title""#,
+                r#""fields":[{"name":"author_id","type":"integer"},{"name":"title""#,
+            )
+            .replace(
+                r#""required":true}]}]}"#,
+                r#""required":true}],"relations":[{"kind":"belongs_to","target":"Author"}]},
+               {"name":"Author","plural":"authors","fields":[{"name":"name","type":"string"}]}]}"#,
+            );
+        let planned = parse_answer(&with_foreign_key).expect("the implied key is dropped");
+        let fields: Vec<&str> = planned.entities[0]
+            .fields
+            .iter()
+            .map(|f| f.name.as_str())
+            .collect();
+        assert_eq!(fields, ["title"], "{with_foreign_key}");
         let reason = parse_answer(r#"{"name":"x","entities":[]}"#).expect_err("invalid");
         assert!(reason.starts_with("the manifest is not valid"), "{reason}");
         assert!(parse_answer("not json").is_err());

@@ -32,6 +32,9 @@ pub struct Health {
     /// `sqlite` or `postgres`.
     pub database: String,
     pub version: String,
+    /// The LLM providers configured, in fallback order (`provider (model)`); empty: the
+    /// built-in planner only, so `planner: "llm"` and prompt executions are unavailable.
+    pub llm_providers: Vec<String>,
 }
 
 /// Liveness and database reachability.
@@ -55,6 +58,12 @@ async fn health(State(state): State<AppState>) -> ApiResult<axum::Json<Health>> 
         status: "ok".into(),
         database: database.into(),
         version: env!("CARGO_PKG_VERSION").into(),
+        llm_providers: state
+            .llm
+            .providers()
+            .iter()
+            .map(|p| format!("{} ({})", p.name(), p.model()))
+            .collect(),
     }))
 }
 
