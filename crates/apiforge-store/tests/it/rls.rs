@@ -355,7 +355,7 @@ async fn writes_into_another_users_project_are_refused() {
             .iter()
             .map(|v| v.number)
             .collect();
-    assert_eq!(numbers, [1, 9]);
+    assert_eq!(numbers, [9, 1], "newest first");
     assert_eq!(
         w.db.tenant(&w.bob)
             .audit(&AuditFilter::default())
