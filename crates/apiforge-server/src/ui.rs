@@ -40,6 +40,7 @@ const ASSETS: &[Asset] = assets![
     "app.css",
     "app.js",
     "api.js",
+    "diff.js",
     "dom.js",
     "examples.js",
     "favicon.svg",

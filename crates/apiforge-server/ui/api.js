@@ -92,6 +92,11 @@ export const projects = {
   }),
 };
 
+export const system = {
+  /** `{status, database, version, llm_providers: ["openai (model)", …]}`. */
+  health: () => api('/api/health'),
+};
+
 export const jobs = {
   get: (id) => api(`/api/jobs/${enc(id)}`),
   retry: (id) => api(`/api/jobs/${enc(id)}/retry`, { method: 'POST' }),

@@ -66,6 +66,11 @@ export function duration(ms) {
   return `${minutes} min ${String(seconds).padStart(2, '0')} s`;
 }
 
+/** A count with thousands separators: 1834 → "1,834" (null: "0"). */
+export function count(n) {
+  return Number(n ?? 0).toLocaleString('en-US');
+}
+
 /** "1.2 kB". */
 export function bytes(n) {
   if (n == null) return '';

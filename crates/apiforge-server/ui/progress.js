@@ -4,12 +4,15 @@
 import { jobs } from './api.js';
 import { duration, h, replace } from './dom.js';
 
-/** The generation job's steps, in order, with what the user reads and a typical time. */
+/** The generation job's steps, in order, with what the user reads and a typical time;
+ * `optional` steps are shown only once they run. */
 export const STEPS = [
   { name: 'plan', label: 'Plan', doing: 'Planning resources and fields', weight: 5, typical: 300 },
   { name: 'spec', label: 'Contract', doing: 'Writing the OpenAPI 3.1 contract', weight: 5, typical: 400 },
   { name: 'codegen', label: 'Code', doing: 'Generating the code', weight: 10, typical: 600 },
   { name: 'verify', label: 'Tests', doing: 'Running lint and tests in the sandbox', weight: 55, typical: 9000 },
+  // Only when the tests failed and the server has an LLM: the auto-fix loop.
+  { name: 'fix', label: 'Fix', doing: 'Asking the LLM to fix the failing checks', weight: 0, typical: 30000, optional: true },
   { name: 'preview', label: 'Preview', doing: 'Starting the live preview', weight: 20, typical: 3000 },
   { name: 'save', label: 'Save', doing: 'Saving the version', weight: 5, typical: 400 },
 ];
@@ -129,7 +132,12 @@ export class JobModel {
   /** The step running now (or the first one not finished). */
   current() {
     const running = STEPS.find((s) => this.steps.get(s.name).state === 'running');
-    return running ?? STEPS.find((s) => this.steps.get(s.name).state === 'pending') ?? null;
+    return running ?? STEPS.find((s) => !s.optional && this.steps.get(s.name).state === 'pending') ?? null;
+  }
+
+  /** The steps the panel lists: every required one, optional ones once they ran. */
+  visible() {
+    return STEPS.filter((s) => !s.optional || !['pending', 'skipped'].includes(this.steps.get(s.name).state));
   }
 
   /** Milliseconds since the job was created, up to when it finished. */
@@ -274,7 +282,8 @@ export class ProgressPanel {
     const outcome = model.outcome();
     const percent = model.percent(now);
     const current = model.current();
-    const position = current ? STEPS.indexOf(current) + 1 : STEPS.length;
+    const visible = model.visible();
+    const position = current ? visible.indexOf(current) + 1 : visible.length;
     let stage;
     switch (outcome) {
       case 'ok': stage = 'Done: generated, tested and previewed.'; break;
@@ -283,7 +292,7 @@ export class ProgressPanel {
       case 'cancelled': stage = 'Cancelled.'; break;
       case 'retrying': stage = `Attempt ${model.retry.attempt} failed; retrying soon.`; break;
       case 'queued': stage = 'Waiting for a worker…'; break;
-      default: stage = `${current ? current.doing : 'Working'}… (step ${position} of ${STEPS.length})`;
+      default: stage = `${current ? current.doing : 'Working'}… (step ${position} of ${visible.length})`;
     }
     if (this.stage.textContent !== stage) this.stage.textContent = stage;
     this.el.dataset.outcome = outcome;
@@ -297,7 +306,7 @@ export class ProgressPanel {
     }[this.connection] ?? '';
     if (this.status.textContent !== connection) this.status.textContent = connection;
     this.status.dataset.state = this.connection;
-    replace(this.steps, STEPS.map((meta) => {
+    replace(this.steps, visible.map((meta) => {
       const step = model.steps.get(meta.name);
       const time = step.started && step.finished ? duration(step.finished - step.started) : '';
       return h('li', { class: `step step-${step.state}` },

@@ -1,7 +1,8 @@
 // A new project: a prompt (with corpus examples) or a CSV file (with a preview of the
-// fields the planner infers), a target, an optional name; then the project page.
+// fields the planner infers), the planner of a prompt (built-in, or the server's LLM when
+// it has a provider), a target, an optional name; then the project page.
 
-import { projects } from '../api.js';
+import { projects, system } from '../api.js';
 import { errorBox, h, loading, replace } from '../dom.js';
 import { EXAMPLES } from '../examples.js';
 
@@ -48,7 +49,7 @@ export function render(main, ctx) {
     h('label', { for: 'csv' }, 'CSV file'),
     csvInput,
     h('p', { class: 'hint', id: 'csv-hint' },
-      'A header row and some rows, UTF-8, up to 5 MB. Column types (numbers, dates, e-mails, booleans…) are inferred from the values; the resource is named after the file.'),
+      'A header row and some rows, UTF-8, up to 5 MB. Column types (numbers, dates, e-mails, booleans…) are inferred from the values by the built-in planner; the resource is named after the file.'),
     csvPreview);
 
   const nameInput = h('input', { id: 'name', name: 'name', type: 'text', maxlength: '120', 'aria-describedby': 'name-hint' });
@@ -68,9 +69,39 @@ export function render(main, ctx) {
       h('span', { class: 'target-name' }, 'Express'),
       h('span', { class: 'target-desc', id: 'express-note' }, 'Node.js: not available yet')));
 
+  // The planner of a description: the built-in one, or the server's LLM (offered once the
+  // server says it has a provider). A CSV file is always read by the built-in planner.
+  const llmInput = h('input', {
+    type: 'radio', name: 'planner', id: 'planner-llm', value: 'llm', disabled: true, 'aria-describedby': 'planner-llm-note',
+  });
+  const llmNote = h('span', { class: 'target-note', id: 'planner-llm-note' }, 'Checking the server’s LLM providers…');
+  const llmOption = h('label', { class: 'target disabled', for: 'planner-llm' },
+    llmInput,
+    h('span', { class: 'target-name' }, 'LLM'),
+    h('span', { class: 'target-desc' }, 'The server’s configured model; falls back to the built-in planner', llmNote));
+  const plannerField = h('fieldset', { class: 'targets planners' },
+    h('legend', null, 'Planner'),
+    h('label', { class: 'target', for: 'planner-builtin' },
+      h('input', { type: 'radio', name: 'planner', id: 'planner-builtin', value: 'builtin', checked: true }),
+      h('span', { class: 'target-name' }, 'Built-in'),
+      h('span', { class: 'target-desc' }, 'Deterministic and offline: the same description gives the same API')),
+    llmOption);
+  system.health().then((health) => {
+    const providers = health?.llm_providers ?? [];
+    if (providers.length) {
+      llmInput.disabled = false;
+      llmOption.classList.remove('disabled');
+      llmNote.textContent = `Uses ${providers.join(', then ')}.`;
+    } else {
+      llmNote.textContent = 'Not available: no LLM provider is configured on this server.';
+    }
+  }).catch(() => {
+    llmNote.textContent = 'Not available: the server’s LLM providers could not be checked.';
+  });
+
   const submit = h('button', { type: 'submit', class: 'button primary' }, 'Generate API');
   const form = h('form', { class: 'card stack new-form', novalidate: true },
-    sourceField, promptPanel, csvPanel, nameField, targetField,
+    sourceField, promptPanel, csvPanel, plannerField, nameField, targetField,
     errors,
     h('div', { class: 'row' }, submit, h('a', { href: '/', class: 'button link' }, 'Cancel')));
 
@@ -79,6 +110,7 @@ export function render(main, ctx) {
     const csv = source() === 'csv';
     promptPanel.hidden = csv;
     csvPanel.hidden = !csv;
+    plannerField.hidden = csv;
     replace(errors);
   });
 
@@ -128,7 +160,8 @@ export function render(main, ctx) {
         return;
       }
       prompt.removeAttribute('aria-invalid');
-      input = { prompt: text, target, ...(name ? { name } : {}) };
+      const planner = form.querySelector('input[name="planner"]:checked')?.value ?? 'builtin';
+      input = { prompt: text, target, planner, ...(name ? { name } : {}) };
     }
     submit.disabled = true;
     submit.textContent = 'Creating…';

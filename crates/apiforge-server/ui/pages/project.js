@@ -3,7 +3,7 @@
 // files, tests, preview, versions, download, settings) at /projects/{id}/{tab}.
 
 import { jobs, projects } from '../api.js';
-import { ago, badge, empty, errorBox, h, loading, replace, when } from '../dom.js';
+import { ago, badge, count, duration, empty, errorBox, h, loading, replace, when } from '../dom.js';
 import { JobModel, ProgressPanel, followJob } from '../progress.js';
 import { STATUS_LABELS, targetName } from './dashboard.js';
 import * as contract from '../tabs/contract.js';
@@ -43,6 +43,7 @@ export async function render(main, ctx) {
   const meta = h('p', { class: 'project-meta muted' });
   const descriptionSlot = h('div');
   const progressSlot = h('div');
+  const plannerSlot = h('div');
   const alertSlot = h('div');
   const tabNav = h('nav', { class: 'tabs', 'aria-label': 'Project sections' });
   const tabPanel = h('div', { class: 'tab-panel' });
@@ -54,6 +55,7 @@ export async function render(main, ctx) {
     meta,
     descriptionSlot,
     progressSlot,
+    plannerSlot,
     alertSlot,
     tabNav,
     tabPanel));
@@ -296,6 +298,7 @@ export async function render(main, ctx) {
 
   async function startProgress() {
     model = null;
+    replace(plannerSlot);
     if (!project.last_job_id) {
       replace(progressSlot);
       renderAlert();
@@ -312,6 +315,7 @@ export async function render(main, ctx) {
     panel = new ProgressPanel(model);
     panel.el.dataset.job = job.id;
     replace(progressSlot, panel.el);
+    renderPlanner();
     renderAlert();
     if (model.final) return;
     ticker = setInterval(() => panel.update(), 250);
@@ -343,10 +347,17 @@ export async function render(main, ctx) {
       // Keep what the events said; a reload shows the rest.
     }
     panel.update();
+    renderPlanner();
     renderHead();
     renderDescription();
     renderAlert();
     if (!renderedTab || renderedTab.version !== project.current_version) renderTab();
+  }
+
+  /** How the generation was planned (the job's `result.planner`), on one line. */
+  function renderPlanner() {
+    const note = model?.job?.result?.planner;
+    replace(plannerSlot, note && typeof note === 'object' ? plannerLine(note) : null);
   }
 
   function renderAlert() {
@@ -433,6 +444,33 @@ export async function render(main, ctx) {
       tabHandle?.dispose?.();
     },
   };
+}
+
+/**
+ * "Planned by openai (gpt-4o-mini) in 11.3 s, 812 + 240 tokens", or why the built-in
+ * planner was used instead of the LLM planner.
+ */
+function plannerLine(note) {
+  if (note.fallback) {
+    return h('p', { class: 'planner-note planner-fallback', 'data-planner': 'fallback' },
+      h('span', { class: 'planner-icon', 'aria-hidden': 'true' }, '⚠'),
+      `The LLM planner gave no valid manifest (${note.fallback}); the built-in planner was used.`);
+  }
+  if (note.planner !== 'llm') {
+    return h('p', { class: 'planner-note', 'data-planner': 'builtin' }, 'Planned by the built-in planner.');
+  }
+  const who = note.model ? `${note.provider ?? 'the LLM'} (${note.model})` : (note.provider ?? 'the LLM');
+  const failed = note.failed_providers ?? [];
+  const details = [
+    `${count(note.tokens_in)} + ${count(note.tokens_out)} tokens`,
+    note.cost_usd != null && `$${Number(note.cost_usd).toFixed(note.cost_usd < 0.01 ? 4 : 2)}`,
+    note.repaired && 'after one repair of an invalid answer',
+    failed.length > 0 && `after ${failed.join(', ')} failed`,
+  ].filter(Boolean);
+  return h('p', { class: 'planner-note', 'data-planner': 'llm' },
+    'Planned by ', h('strong', null, who),
+    note.latency_ms != null ? ` in ${duration(note.latency_ms)}` : '',
+    h('span', { class: 'muted' }, ` · ${details.join(' · ')}`));
 }
 
 function tabOf(key) {

@@ -1,9 +1,11 @@
 // Tests: the verification report of the version (lint, format, compile, pytest in the
-// sandbox): counts, each check with its output, failing tests with file:line and message;
-// when they failed, editors can regenerate from here.
+// sandbox): counts, each check with its output, failing tests with file:line and message,
+// the automatic fixes the server's LLM tried (each with its diffs); when they failed,
+// editors can regenerate from here.
 
 import { projects } from '../api.js';
-import { badge, duration, empty, errorBox, h, loading, replace } from '../dom.js';
+import { badge, count, duration, empty, errorBox, h, loading, replace } from '../dom.js';
+import { fileDiff } from '../diff.js';
 
 const CHECK_NAMES = {
   ruff_check: 'Lint (ruff check)',
@@ -91,6 +93,7 @@ function reportView(report) {
         h('p', null, badge('failed', f.kind || 'failed'), ' ', h('code', null, f.id || f.location)),
         f.location && h('p', { class: 'muted small' }, f.location),
         f.message && h('pre', { class: 'error-output' }, f.message))))),
+    fixesView(report),
     h('section', { class: 'card', 'aria-labelledby': 'checks-title' },
       h('h3', { id: 'checks-title', class: 'card-title' }, 'Checks'),
       h('ul', { class: 'checks' }, (report.steps ?? []).map((s) => h('li', { class: 'check' },
@@ -109,4 +112,47 @@ function reportView(report) {
       h('h3', { id: 'fmt-title', class: 'card-title' }, 'Files that need formatting'),
       h('ul', null, report.unformatted.map((f) => h('li', null, h('code', null, f))))),
   ];
+}
+
+/**
+ * The auto-fix loop's rounds (`report.fixes`): who answered, what they said was wrong (or
+ * why the round gave no fix), whether the project then passed, and each file's diff.
+ */
+function fixesView(report) {
+  const fixes = report.fixes ?? [];
+  if (!fixes.length) return null;
+  const passed = fixes.find((f) => f.verified);
+  const rounds = `${fixes.length} attempt${fixes.length === 1 ? '' : 's'}`;
+  return h('section', { class: 'card fixes-card', 'aria-labelledby': 'fixes-title' },
+    h('h3', { id: 'fixes-title', class: 'card-title' }, `Automatic fixes (${rounds})`),
+    h('p', { class: 'muted fixes-intro' }, passed
+      ? `The first checks failed, so the server’s LLM was asked to fix the code; after attempt ${passed.attempt} the project passed them.`
+      : 'The checks failed, so the server’s LLM was asked to fix the code; no attempt made the project pass, so this version stays unverified.'),
+    h('ol', { class: 'fixes' }, fixes.map((fix, index) => fixView(fix, index + 1))));
+}
+
+function fixView(fix, position) {
+  const attempt = fix.attempt ?? position;
+  const who = fix.provider ? `${fix.provider}${fix.model ? ` (${fix.model})` : ''}` : null;
+  const diffs = fix.diffs ?? [];
+  const tokens = (fix.tokens_in || fix.tokens_out) ? `${count(fix.tokens_in)} + ${count(fix.tokens_out)} tokens` : null;
+  return h('li', { class: 'fix', 'data-attempt': String(attempt) },
+    h('div', { class: 'fix-head' },
+      h('h4', { class: 'fix-title' }, `Attempt ${attempt}`),
+      fix.verified ? badge('ready', 'Verified: yes') : badge('failed', 'Verified: no'),
+      who && h('span', { class: 'fix-who' }, who),
+      tokens && h('span', { class: 'muted small' }, tokens)),
+    fix.explanation && h('p', { class: 'fix-explanation' }, fix.explanation),
+    fix.error && h('div', { class: 'fix-error' },
+      h('p', { class: 'small' }, diffs.length ? 'The round stopped:' : 'No fix came of this round:'),
+      h('pre', { class: 'error-output' }, fix.error)),
+    diffs.length > 0
+      ? h('div', { class: 'fix-diffs' }, diffs.map((d) => h('div', { class: 'diff-viewer' },
+        fileDiff({ path: d.path, diff: d.diff }, {
+          from: 'the code before the fix',
+          to: `the code after attempt ${attempt}`,
+          title: `Changes in ${d.path} by attempt ${attempt}`,
+          heading: 'h5',
+        }))))
+      : !fix.error && h('p', { class: 'muted small' }, 'This attempt changed no file.'));
 }

@@ -4,12 +4,7 @@
 
 import { projects } from '../api.js';
 import { ago, badge, empty, errorBox, h, loading, replace, when } from '../dom.js';
-
-const STATUS = {
-  added: { label: 'added', kind: 'ready', letter: 'A' },
-  removed: { label: 'removed', kind: 'failed', letter: 'D' },
-  changed: { label: 'changed', kind: 'running', letter: 'M' },
-};
+import { STATUS, counts, fileDiff, lineCounts } from '../diff.js';
 
 // Shown first: the contract, which the code and the tests follow.
 const PREFERRED = ['openapi.yaml', 'openapi.json', 'app/models.py'];
@@ -111,60 +106,6 @@ function compare(id, list, gone) {
   return box;
 }
 
-/** Counts of added and removed lines in a unified diff. */
-function counts(text) {
-  let added = 0;
-  let removed = 0;
-  for (const row of parseDiff(text)) {
-    if (row.kind === 'add') added += 1;
-    else if (row.kind === 'del') removed += 1;
-  }
-  return { added, removed };
-}
-
-/** A unified diff as rows: hunk headers, context, added and removed lines with numbers. */
-function parseDiff(text) {
-  const rows = [];
-  let oldNo = 0;
-  let newNo = 0;
-  let inHunk = false;
-  const lines = (text ?? '').split('\n');
-  if (lines.at(-1) === '') lines.pop();
-  for (const line of lines) {
-    const hunk = /^@@ -(\d+)(?:,\d+)? \+(\d+)(?:,\d+)? @@/.exec(line);
-    if (hunk) {
-      oldNo = Number(hunk[1]);
-      newNo = Number(hunk[2]);
-      inHunk = true;
-      rows.push({ kind: 'hunk', text: line });
-    } else if (!inHunk) {
-      // The `--- a/…` and `+++ b/…` header, or "Binary files … differ".
-      if (!line.startsWith('--- ') && !line.startsWith('+++ ')) rows.push({ kind: 'meta', text: line });
-    } else if (line.startsWith('+')) {
-      rows.push({ kind: 'add', sign: '+', newNo: newNo++, text: line.slice(1) });
-    } else if (line.startsWith('-')) {
-      rows.push({ kind: 'del', sign: '−', oldNo: oldNo++, text: line.slice(1) });
-    } else if (line.startsWith('\\')) {
-      rows.push({ kind: 'meta', text: line });
-    } else {
-      rows.push({ kind: 'ctx', sign: ' ', oldNo: oldNo++, newNo: newNo++, text: line.slice(1) });
-    }
-  }
-  return rows;
-}
-
-function statusBadge(status) {
-  const s = STATUS[status] ?? { label: status, kind: 'queued' };
-  return badge(s.kind, s.label);
-}
-
-function lineCounts({ added, removed }) {
-  return h('span', { class: 'diff-counts' },
-    h('span', { class: 'diff-count-add' }, `+${added}`),
-    h('span', { class: 'diff-count-del' }, `−${removed}`),
-    h('span', { class: 'visually-hidden' }, ` (${added} line${added === 1 ? '' : 's'} added, ${removed} removed)`));
-}
-
 /** The changed files (a list to pick from) and the chosen file's diff. */
 function diffView(diff) {
   const files = diff.files ?? [];
@@ -202,7 +143,7 @@ function diffView(diff) {
         button.removeAttribute('aria-current');
       }
     }
-    replace(viewer, fileDiff(file, stats.get(path), diff));
+    replace(viewer, fileDiff(file, { from: `v${diff.from}`, to: `v${diff.to}`, stat: stats.get(path) }));
   };
   list = h('nav', { class: 'diff-files', 'aria-label': 'Changed files' },
     h('ul', null, files.map((f) => {
@@ -235,39 +176,4 @@ function diffView(diff) {
   // Once in the page, bring the chosen file into the list's view.
   requestAnimationFrame(() => open(first));
   return { summary, el };
-}
-
-/** One file's diff: a table of lines (old number, new number, change). */
-function fileDiff(file, stat, diff) {
-  const rows = parseDiff(file.diff);
-  const head = h('div', { class: 'viewer-head' },
-    h('h4', { class: 'viewer-path' }, file.path),
-    statusBadge(file.status),
-    lineCounts(stat));
-  if (!rows.some((r) => r.kind !== 'meta')) {
-    return [head, h('p', { class: 'diff-note muted' }, rows.map((r) => r.text).join(' ') || 'No line-by-line changes to show.')];
-  }
-  const cell = (value) => h('td', { class: 'diff-ln' }, value ?? '');
-  const table = h('table', { class: 'diff-table' },
-    h('caption', { class: 'visually-hidden' }, `Changes in ${file.path} from v${diff.from} to v${diff.to}`),
-    h('thead', { class: 'visually-hidden' }, h('tr', null,
-      h('th', { scope: 'col' }, `Line in v${diff.from}`),
-      h('th', { scope: 'col' }, `Line in v${diff.to}`),
-      h('th', { scope: 'col' }, 'Line'))),
-    h('tbody', null, rows.map((row) => {
-      if (row.kind === 'hunk' || row.kind === 'meta') {
-        return h('tr', { class: `diff-${row.kind}` }, h('td', { colspan: '3' }, row.text));
-      }
-      return h('tr', { class: `diff-${row.kind}` },
-        cell(row.oldNo),
-        cell(row.newNo),
-        h('td', { class: 'diff-code' },
-          h('span', { class: 'diff-sign', 'aria-hidden': 'true' }, row.sign),
-          row.kind === 'add' ? h('span', { class: 'visually-hidden' }, 'added: ') : null,
-          row.kind === 'del' ? h('span', { class: 'visually-hidden' }, 'removed: ') : null,
-          row.text));
-    })));
-  return [head, h('div', {
-    class: 'diff-scroll', tabindex: '0', role: 'region', 'aria-label': `Changes in ${file.path}`,
-  }, table)];
 }

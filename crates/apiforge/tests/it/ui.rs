@@ -7,8 +7,10 @@
 //! project regenerated (progress to the end again, then the Versions tab's diff of v1 and
 //! v2 lists `openapi.yaml` as changed with the added `price`), sharing with a viewer (who
 //! then sees no controls to change anything) and with an editor who is removed again,
-//! Regenerate on a version that failed its checks, a dead-lettered job and deleting it after
-//! a confirmation, a narrow screen. It fails on any serious or critical axe violation, any
+//! Regenerate on a version that failed its checks (with the automatic fixes its report
+//! lists, faked), the planner choice (the LLM planner disabled on this server, which has no
+//! provider; enabled with a faked one, and the project page's "Planned by" line), a
+//! dead-lettered job and deleting it after a confirmation, a narrow screen. It fails on any serious or critical axe violation, any
 //! browser error and any request to a host other than the server's. Screenshots (and axe's
 //! findings, `axe.json`) go to `<target dir>/ui-screenshots/`.
 //!

@@ -3,9 +3,11 @@
 // a corpus prompt, watch it build, open every tab, "Try it" on the live API, download the
 // zip, edit the description and watch the new version build, compare the two versions,
 // share the project with a viewer who then sees no controls to change it, regenerate a
-// version that failed its checks, delete a project), saves a screenshot of every page, runs
-// axe-core on every page and state, and checks that no request went to a host other than
-// the server's.
+// version that failed its checks and see the automatic fixes tried on it, choose the
+// planner (the LLM planner is disabled on a server without a provider; with one, faked,
+// the project page says which model planned it), delete a project), saves a screenshot of
+// every page, runs axe-core on every page and state, and checks that no request went to a
+// host other than the server's.
 //
 //   node ui-test.mjs --url http://127.0.0.1:PORT --log SERVER_LOG --screenshots DIR
 //                    [--chromium /usr/bin/chromium]
@@ -73,6 +75,91 @@ const serverLog = () => readFileSync(args.log, 'utf8');
 
 /** The library description, revised: a price for books, no members and loans. */
 const REVISED = 'A library API. Books have a title, an ISBN, a publication year and a price. Authors have a name. Each book belongs to an author.';
+
+/** A unified diff as the auto-fix loop records it (`export::unified`). */
+function unified(file, hunk, lines) {
+  return [`--- a/${file}`, `+++ b/${file}`, hunk, ...lines].join('\n') + '\n';
+}
+
+/**
+ * The auto-fix loop's rounds on a version that still failed (the server in this test has
+ * no LLM provider, so the report is faked): a patch that did not make it pass, then a round
+ * whose provider failed.
+ */
+const FAILED_FIXES = [
+  {
+    attempt: 1,
+    provider: 'openai',
+    model: 'gpt-4o-mini',
+    explanation: 'test_create_ticket posts a ticket without a priority, and the model requires one: give priority its documented default.',
+    diffs: [
+      {
+        path: 'app/schemas.py',
+        diff: unified('app/schemas.py', '@@ -21,7 +21,7 @@', [
+          ' class TicketCreate(BaseModel):',
+          '     title: str = Field(min_length=1, max_length=200)',
+          '     body: str | None = None',
+          '-    priority: Priority',
+          '+    priority: Priority = Priority.normal',
+          '     assignee_id: int | None = None',
+          ' ',
+          ' ',
+        ]),
+      },
+      {
+        path: 'app/models.py',
+        diff: unified('app/models.py', '@@ -34,6 +34,8 @@', [
+          '     title: Mapped[str] = mapped_column(String(200))',
+          '     body: Mapped[str | None] = mapped_column(Text, nullable=True)',
+          '-    priority: Mapped[str] = mapped_column(String(20))',
+          '+    priority: Mapped[str] = mapped_column(',
+          '+        String(20), default="normal", server_default="normal"',
+          '+    )',
+          '     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))',
+          ' ',
+        ]),
+      },
+    ],
+    verified: false,
+    error: null,
+    tokens_in: 6120,
+    tokens_out: 388,
+  },
+  {
+    attempt: 2,
+    provider: null,
+    model: null,
+    explanation: '',
+    diffs: [],
+    verified: false,
+    error: 'openai: HTTP 429 Too Many Requests (rate limited), no other provider',
+    tokens_in: 0,
+    tokens_out: 0,
+  },
+];
+
+/** A round that fixed the version (a passing report's history). */
+const PASSED_FIX = {
+  attempt: 1,
+  provider: 'ollama',
+  model: 'qwen2.5-coder:7b',
+  explanation: 'The ISBN check rejected ISBN-10 values the tests send: accept both lengths.',
+  diffs: [{
+    path: 'app/schemas.py',
+    diff: unified('app/schemas.py', '@@ -12,5 +12,5 @@', [
+      ' class BookCreate(BaseModel):',
+      '     title: str = Field(min_length=1, max_length=300)',
+      '-    isbn: str = Field(pattern=r"^\\d{13}$")',
+      '+    isbn: str = Field(pattern=r"^(\\d{9}[\\dX]|\\d{13})$")',
+      '     published_year: int | None = None',
+      ' ',
+    ]),
+  }],
+  verified: true,
+  error: null,
+  tokens_in: 5230,
+  tokens_out: 164,
+};
 
 /** The newest sign-in link and code the server logged for `email` after offset `from`. */
 async function loggedLogin(email, from) {
@@ -309,9 +396,18 @@ async function flow(page, browser) {
   await page.getByLabel('Describe your API').waitFor();
   check(await page.getByLabel('Express').isDisabled(), 'Express is offered but disabled');
   check(await page.getByLabel('FastAPI').isChecked(), 'FastAPI is the default target');
+  // The planner: built-in by default; this server has no LLM provider, so the LLM planner
+  // is shown disabled, saying why.
+  const llmRadio = page.getByRole('radio', { name: /^LLM\b/ });
+  check(await page.getByRole('radio', { name: /^Built-in\b/ }).isChecked(), 'the built-in planner is the default');
+  const llmNote = page.locator('#planner-llm-note');
+  await llmNote.filter({ hasText: 'no LLM provider is configured on this server' }).waitFor();
+  check(await llmRadio.isDisabled(), 'without an LLM provider the LLM planner is disabled');
+  check(await llmRadio.evaluate((el) => el.getAttribute('aria-describedby') === 'planner-llm-note'), 'the disabled LLM planner is described by its explanation');
   await page_(page, 'new-project');
 
   await page.getByText('A CSV file').click();
+  check(await page.getByRole('group', { name: 'Planner' }).isHidden(), 'a CSV file has no planner choice (always the built-in planner)');
   await page.getByLabel('CSV file', { exact: true }).setInputFiles(path.join(ROOT, 'corpus/products.csv'));
   const preview = page.locator('.csv-preview table');
   try {
@@ -334,7 +430,11 @@ async function flow(page, browser) {
     if (streamRequests === 1) await route.abort('connectionreset');
     else await route.fallback();
   });
+  check(await page.getByRole('group', { name: 'Planner' }).isVisible(), 'a description has the planner choice');
+  const createRequest = page.waitForRequest((r) => r.url() === `${BASE}/api/projects` && r.method() === 'POST');
   await page.getByRole('button', { name: 'Generate API' }).click();
+  const createBody = (await createRequest).postDataJSON();
+  check(createBody.planner === 'builtin', `the project is created with the built-in planner: ${JSON.stringify(createBody.planner)}`);
   await page.waitForURL(/\/projects\/[^/]+$/);
   const projectUrl = page.url();
   const projectId = projectUrl.split('/').pop();
@@ -351,6 +451,7 @@ async function flow(page, browser) {
   await page.unroute('**/api/jobs/*/events');
   await page.locator('.progress-stage').filter({ hasText: 'Done' }).waitFor();
   check(/\d/.test(await page.locator('.progress-time').innerText()), 'the elapsed time is shown');
+  check(await page.locator('.planner-note').count() === 0, 'a built-in plan adds no planner line');
   await page.locator('.badge-ready').first().waitFor();
 
   // Contract (the default tab): Swagger UI of the contract, downloads.
@@ -550,6 +651,50 @@ async function flow(page, browser) {
   await page.locator('.projects-table .badge-ready').first().waitFor();
   await page_(page, 'dashboard');
 
+  // The LLM planner with a provider (faked: this server has none): the option can be
+  // chosen, the project is created with planner "llm" (answered here with the library
+  // project), and the project page says which model planned it and how long it took.
+  log('the LLM planner, with a faked provider');
+  await page.route('**/api/health', async (route) => {
+    const response = await route.fetch();
+    await route.fulfill({ response, json: { ...await response.json(), llm_providers: ['openai (gpt-4o-mini)'] } });
+  });
+  let llmCreate = null;
+  await page.route('**/api/projects', async (route) => {
+    if (route.request().method() !== 'POST') return route.fallback();
+    llmCreate = route.request().postDataJSON();
+    return route.fulfill({ status: 202, json: { project: { id: projectId }, job_id: 'faked' } });
+  });
+  await page.route('**/api/jobs/*', async (route) => {
+    const response = await route.fetch();
+    const job = await response.json();
+    job.result = {
+      ...job.result,
+      planner: {
+        planner: 'llm', provider: 'openai', model: 'gpt-4o-mini', repaired: false, fallback: null,
+        failed_providers: [], tokens_in: 1834, tokens_out: 412, cost_usd: 0.0005, latency_ms: 11340,
+      },
+    };
+    await route.fulfill({ response, json: job });
+  });
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'New project' }).click();
+  await llmNote.filter({ hasText: 'Uses openai (gpt-4o-mini).' }).waitFor();
+  check(await llmRadio.isEnabled(), 'with a provider the LLM planner can be chosen');
+  await llmRadio.check();
+  await page.getByRole('button', { name: 'Library' }).click();
+  await page_(page, 'new-project-llm', { fullPage: false });
+  await page.getByRole('button', { name: 'Generate API' }).click();
+  await page.waitForURL(projectUrl);
+  check(llmCreate?.planner === 'llm' && llmCreate?.prompt === library, `the project is created with the LLM planner: ${JSON.stringify(llmCreate)}`);
+  const plannedBy = page.locator('.planner-note[data-planner="llm"]');
+  await plannedBy.waitFor();
+  const plannedText = await plannedBy.innerText();
+  check(plannedText.startsWith('Planned by openai (gpt-4o-mini) in 11.3 s'), `the project page says who planned it: ${plannedText}`);
+  await page_(page, 'project-planned-by-llm', { fullPage: false });
+  await page.unroute('**/api/health');
+  await page.unroute('**/api/projects');
+  await page.unroute('**/api/jobs/*');
+
   // A prompt the planner cannot read: the job is dead-lettered and the page says so.
   log('a dead-lettered generation');
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'New project' }).click();
@@ -620,7 +765,16 @@ async function flow(page, browser) {
   await page.route(`**/api/jobs/${helpJob}`, async (route) => {
     const response = await route.fetch();
     const job = await response.json();
-    job.result = { ...job.result, ok: false, tests: { ...(job.result?.tests ?? {}), passed: 38, failed: 2, errors: 0, total: 40 } };
+    job.result = {
+      ...job.result,
+      ok: false,
+      tests: { ...(job.result?.tests ?? {}), passed: 38, failed: 2, errors: 0, total: 40 },
+      planner: {
+        planner: 'builtin', provider: null, model: null, repaired: false,
+        fallback: 'openai: the answer is not a valid manifest: entities[0].fields[2].type "money" is not a type',
+        failed_providers: [], tokens_in: 0, tokens_out: 0, cost_usd: null, latency_ms: 0,
+      },
+    };
     job.steps = (job.steps ?? []).filter((step) => step.name !== 'preview');
     await route.fulfill({ response, json: job });
   });
@@ -640,6 +794,7 @@ async function flow(page, browser) {
     report.steps = (report.steps ?? []).map((step) => (step.step === 'pytest'
       ? { ...step, ok: false, exit_code: 1, output: 'FAILED tests/resources/test_ticket.py::test_create_ticket - AssertionError: assert 422 == 201\nFAILED tests/resources/test_ticket.py::test_update_ticket - KeyError: \'priority\'\n2 failed, 38 passed in 1.71s' }
       : step));
+    report.fixes = FAILED_FIXES;
     await route.fulfill({ response, json: report });
   });
   await page.goto(`${helpUrl}/tests`);
@@ -649,7 +804,26 @@ async function flow(page, browser) {
   await page.getByText('Checks failed', { exact: true }).waitFor();
   const tabRegenerate = page.locator('.regenerate-notice').getByRole('button', { name: 'Regenerate' });
   check(await tabRegenerate.isVisible(), 'the Tests tab offers Regenerate');
+  const fallbackLine = page.locator('.planner-note[data-planner="fallback"]');
+  check((await fallbackLine.innerText()).includes('The LLM planner gave no valid manifest (openai: the answer is not a valid manifest'), `the planner fallback is said: ${await fallbackLine.innerText()}`);
+  check((await fallbackLine.innerText()).includes('the built-in planner was used'), 'the fallback line says the built-in planner was used');
+  const fixes = page.getByRole('region', { name: /^Automatic fixes/ });
+  await fixes.waitFor();
+  check((await fixes.getByRole('heading', { level: 3 }).innerText()) === 'Automatic fixes (2 attempts)', 'the fixes section counts the attempts');
+  const firstFix = fixes.locator('.fix[data-attempt="1"]');
+  const firstFixText = await firstFix.innerText();
+  check(firstFixText.includes('openai (gpt-4o-mini)') && firstFixText.includes('give priority its documented default') && firstFixText.includes('Verified: no'),
+    `attempt 1 shows its model, explanation and verdict: ${firstFixText.slice(0, 200)}`);
+  const fixDiff = fixes.getByRole('region', { name: 'Changes in app/schemas.py by attempt 1' });
+  check(await fixDiff.locator('tr.diff-add').filter({ hasText: 'priority: Priority = Priority.normal' }).count() === 1, 'the fix\'s diff shows the added line');
+  check(await fixDiff.locator('tr.diff-del').filter({ hasText: 'priority: Priority' }).count() === 1, 'the fix\'s diff shows the removed line');
+  check(await firstFix.locator('.viewer-path').allInnerTexts().then((t) => t.join(',')) === 'app/schemas.py,app/models.py', 'attempt 1 lists both changed files');
+  check(await firstFix.locator('.diff-counts').first().innerText().then((t) => t.includes('+1') && t.includes('−1')), 'the diff counts its lines');
+  const secondFix = fixes.locator('.fix[data-attempt="2"]');
+  check((await secondFix.innerText()).includes('HTTP 429'), 'attempt 2 shows why it gave no fix');
   await page_(page, 'project-tests-failed');
+  await fixes.evaluate((el) => el.scrollIntoView({ block: 'start' }));
+  await shot(page, 'project-tests-fixes', { fullPage: false });
   check(await page.locator('.project-head .badge-failed').count() === 1, 'the project is marked failed');
   await page.unroute(`**/api/jobs/${helpJob}`);
   await page.unroute(`**/api/projects/${helpId}`);
@@ -681,6 +855,21 @@ async function flow(page, browser) {
   await page.goto(`${projectUrl}/tests`);
   await page.getByText('All checks passed', { exact: true }).waitFor();
   await page_(page, 'narrow-project-tests');
+  // A report whose first checks failed and one automatic fix made it pass (faked).
+  await page.route(`**/api/projects/${projectId}/report*`, async (route) => {
+    const response = await route.fetch();
+    await route.fulfill({ response, json: { ...await response.json(), fixes: [PASSED_FIX] } });
+  });
+  await page.goto(`${projectUrl}/tests`);
+  const passedFix = page.locator('.fix[data-attempt="1"]');
+  await passedFix.waitFor();
+  check((await passedFix.innerText()).includes('Verified: yes'), 'a fix that passed says so');
+  check((await page.locator('.fixes-intro').innerText()).includes('after attempt 1 the project passed'), 'the fixes section says which attempt passed');
+  await page.locator('.fixes-card').evaluate((el) => el.scrollIntoView({ block: 'start' }));
+  await page_(page, 'narrow-project-tests-fixes', { fullPage: false });
+  const fixesOverflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  check(fixesOverflow <= 1, `the fixes fit a 375 px screen (overflows by ${fixesOverflow} px)`);
+  await page.unroute(`**/api/projects/${projectId}/report*`);
   await page.goto(`${projectUrl}/versions`);
   await page.locator('.diff-viewer tr.diff-add').first().waitFor();
   await page.locator('.compare').evaluate((el) => el.scrollIntoView({ block: 'start' }));
