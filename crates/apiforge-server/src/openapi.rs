@@ -17,6 +17,7 @@ use utoipa::{Modify, OpenApi};
         (name = "projects", description = "Projects and what their generation produced"),
         (name = "jobs", description = "Generation jobs and their progress"),
         (name = "system", description = "Health, metrics and the sandbox audit trail"),
+        (name = "prompts", description = "The prompt registry: prompts, versions and executions"),
     ),
     modifiers(&BearerAuth),
     components(schemas(crate::problem::Problem))
