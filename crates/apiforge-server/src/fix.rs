@@ -39,6 +39,28 @@ pub struct FixAttempt {
     pub tokens_out: u64,
 }
 
+impl FixAttempt {
+    /// The registry's record of this round: its explanation and diffs as the output.
+    pub fn outcome(&self) -> apiforge_store::ExecutionOutcome {
+        let output = std::iter::once(self.explanation.clone())
+            .chain(self.diffs.iter().map(|d| d.diff.clone()))
+            .collect::<Vec<_>>()
+            .join("\n");
+        apiforge_store::ExecutionOutcome {
+            succeeded: self.error.is_none(),
+            rendered: None,
+            provider: self.provider.clone(),
+            model: self.model.clone(),
+            output: self.error.is_none().then_some(output),
+            latency_ms: None,
+            tokens_in: i64::try_from(self.tokens_in).ok(),
+            tokens_out: i64::try_from(self.tokens_out).ok(),
+            cost_micros: None,
+            error: self.error.clone(),
+        }
+    }
+}
+
 /// A file changed by a fix.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PatchDiff {

@@ -97,11 +97,14 @@ impl GenerateHandler {
 
         let source = job.source.clone();
         let (db, llm, use_llm) = (self.db.clone(), self.llm.clone(), job.planner == "llm");
+        let user = UserId::parse(&job.user_id);
         let planned: Planned = ctx
             .step("plan", async move {
                 let start = Instant::now();
                 let planned = match &source {
-                    Source::Prompt { text } if use_llm => llm_plan_step(&db, &llm, text).await,
+                    Source::Prompt { text } if use_llm => {
+                        llm_plan_step(&db, &llm, text, user.as_ref()).await
+                    }
                     _ => pipeline::plan(&source).map_err(job_error),
                 };
                 timed("plan", start, planned)
@@ -156,6 +159,7 @@ impl GenerateHandler {
                 verified.clone(),
                 generated.target.clone(),
             );
+            let fix_user = UserId::parse(&job.user_id);
             let fixed: crate::fix::Fixed = ctx
                 .step("fix", async move {
                     let start = Instant::now();
@@ -181,6 +185,20 @@ impl GenerateHandler {
                         verified = fixed.verified.ok,
                         "auto-fix loop finished"
                     );
+                    if let Some(user) = &fix_user {
+                        for attempt in &fixed.attempts {
+                            let input =
+                                serde_json::json!({ "target": target, "attempt": attempt.attempt });
+                            crate::seed::record_execution(
+                                &db,
+                                user,
+                                apiforge_planner::llm::FIXER_PROMPT,
+                                &input,
+                                &attempt.outcome(),
+                            )
+                            .await;
+                        }
+                    }
                     timed("fix", start, Ok(fixed))
                 })
                 .await?;
@@ -262,6 +280,7 @@ async fn llm_plan_step(
     db: &Db,
     llm: &apiforge_llm::Chain,
     text: &str,
+    user: Option<&UserId>,
 ) -> Result<Planned, JobError> {
     let template = crate::seed::template(
         db,
@@ -273,6 +292,18 @@ async fn llm_plan_step(
         .await
         .map_err(|e| JobError::Permanent(e.to_string()))?;
     tracing::info!(planner = %note.describe(), "planned");
+    if let Some(user) = user {
+        let input = serde_json::json!({ "prompt": text });
+        let outcome = note.outcome(Some(&manifest.canonical_json()));
+        crate::seed::record_execution(
+            db,
+            user,
+            apiforge_planner::llm::PLANNER_PROMPT,
+            &input,
+            &outcome,
+        )
+        .await;
+    }
     let mut planned = pipeline::planned(&manifest).map_err(job_error)?;
     planned.note = Some(note);
     Ok(planned)

@@ -32,6 +32,24 @@ pub struct PlanNote {
 }
 
 impl PlanNote {
+    /// The registry's record of this call (its output is the manifest, when one came).
+    pub fn outcome(&self, manifest: Option<&str>) -> apiforge_store::ExecutionOutcome {
+        apiforge_store::ExecutionOutcome {
+            succeeded: self.fallback.is_none(),
+            rendered: None,
+            provider: self.provider.clone(),
+            model: self.model.clone(),
+            output: manifest
+                .filter(|_| self.fallback.is_none())
+                .map(str::to_owned),
+            latency_ms: i64::try_from(self.latency_ms).ok(),
+            tokens_in: i64::try_from(self.tokens_in).ok(),
+            tokens_out: i64::try_from(self.tokens_out).ok(),
+            cost_micros: self.cost_usd.map(|usd| (usd * 1e6).round() as i64),
+            error: self.fallback.clone(),
+        }
+    }
+
     /// One line for a log or a terminal.
     pub fn describe(&self) -> String {
         match (&self.fallback, &self.provider) {

@@ -14,6 +14,38 @@ pub async fn template(db: &Db, name: &str, embedded: &str) -> String {
     }
 }
 
+/// Records a call of a built-in prompt (the planner's, the fixer's) as an execution of
+/// `user`'s, so the registry's execution metrics cover the forge's own LLM use. Best
+/// effort: a failure to record is logged, never the job's failure.
+pub async fn record_execution(
+    db: &Db,
+    user: &apiforge_store::UserId,
+    name: &str,
+    input: &serde_json::Value,
+    outcome: &apiforge_store::ExecutionOutcome,
+) {
+    let recorded = async {
+        let Some((prompt, version)) = db.builtin_prompt(name).await? else {
+            return Ok(());
+        };
+        let input = crate::registry::redact::redact_json(input, &[]);
+        let execution = db
+            .tenant(user)
+            .create_execution(&apiforge_store::NewExecution {
+                prompt_id: prompt.id,
+                version: version.version,
+                priority: apiforge_store::Priority::Normal,
+                input: input.to_string(),
+                retry_of: None,
+            })
+            .await?;
+        db.finish_execution(&execution.id, outcome).await
+    };
+    if let Err(error) = recorded.await {
+        tracing::warn!(%error, prompt = name, "recording a built-in prompt's execution failed");
+    }
+}
+
 /// Seeds (or updates) every built-in prompt.
 pub async fn builtin_prompts(db: &Db) -> Result<(), StoreError> {
     let prompts = [

@@ -325,6 +325,28 @@ fn the_server_plans_projects_with_the_llm_planner() {
     assert_eq!(done["state"], "succeeded", "{done:#}");
     assert_eq!(done["result"]["planner"]["planner"], "llm", "{done:#}");
     assert_eq!(done["result"]["planner"]["model"], "fake-model", "{done:#}");
+    // The call is an execution of the built-in planner prompt, with its metrics.
+    let executions = server.get("/api/executions", Some(&ada));
+    assert_ok("executions", &executions);
+    let executions = executions.json();
+    let planner_id = server.get("/api/prompts", Some(&ada)).json()[1]["id"].clone();
+    let runs: Vec<&Value> = executions
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter(|e| e["prompt_id"] == planner_id)
+        .collect();
+    assert_eq!(runs.len(), 1, "{executions:#}");
+    assert_eq!(runs[0]["status"], "succeeded");
+    assert_eq!(runs[0]["provider"], "openai");
+    assert_eq!(runs[0]["tokens_in"], 12);
+    assert!(
+        runs[0]["input"]["prompt"]
+            .as_str()
+            .is_some_and(|p| p.contains("library")),
+        "{}",
+        runs[0]
+    );
     assert_problem(
         "unknown planner",
         &server.post_json(
