@@ -319,6 +319,15 @@ fn check_entity(
     if !is_field_name(&entity.plural) {
         errors.push(bad_name(&at, "plural", &entity.plural, false));
     }
+    if crate::words::RESERVED_PLURALS.contains(&entity.plural.as_str()) {
+        errors.push(ValidationError::BadConstraint {
+            location: at.clone(),
+            detail: format!(
+                "plural `{}` is reserved: the generated API serves its documentation at /{}; choose another plural (e.g. `documents`)",
+                entity.plural, entity.plural
+            ),
+        });
+    }
     if entity.fields.is_empty()
         && !entity
             .relations
@@ -677,6 +686,18 @@ mod tests {
                 "entity `book item`, field `Title`: field name `Title` is not valid; use snake_case ASCII (a-z, 0-9, _), starting with a letter (e.g. `title`)",
             ],
         );
+    }
+
+    #[test]
+    fn documentation_paths_are_reserved() {
+        for plural in ["docs", "redoc"] {
+            check(
+                json!([{ "name": "Doc", "plural": plural, "fields": [{ "name": "title", "type": "string" }] }]),
+                &[&format!(
+                    "entity `Doc`: plural `{plural}` is reserved: the generated API serves its documentation at /{plural}; choose another plural (e.g. `documents`)"
+                )],
+            );
+        }
     }
 
     #[test]

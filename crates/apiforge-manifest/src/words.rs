@@ -39,15 +39,25 @@ pub fn entity_name(phrase: &str) -> String {
     crate::sanitize::entity_name(&words.join(" "))
 }
 
+/// Plurals a collection cannot have: the generated API serves its documentation at these
+/// paths (`/docs`, `/redoc`), so a collection there would shadow it.
+pub const RESERVED_PLURALS: [&str; 2] = ["docs", "redoc"];
+
 /// Table / collection name of an entity: snake_case with the last word plural
-/// ("OrderItem" → "order_items").
+/// ("OrderItem" → "order_items"). "Doc" becomes `documents` (what it abbreviates), since
+/// `/docs` is the API's documentation.
 pub fn table_name(entity: &str) -> String {
     let snake = entity.to_snake_case();
     let mut words: Vec<String> = snake.split('_').map(str::to_owned).collect();
     if let Some(last) = words.last_mut() {
         *last = plural(last);
     }
-    crate::sanitize::field_name(&words.join("_"))
+    let name = crate::sanitize::field_name(&words.join("_"));
+    match name.as_str() {
+        "docs" => "documents".to_owned(),
+        reserved if RESERVED_PLURALS.contains(&reserved) => format!("{reserved}_items"),
+        _ => name,
+    }
 }
 
 /// PascalCase of a snake or spaced phrase, without singularising.
@@ -83,6 +93,9 @@ mod tests {
         check("analyses", "Analysis", "analyses");
         check("class", "Class", "classes");
         check("species", "Species", "species");
+        // `/docs` is the documentation: a Doc collection lives at /documents.
+        check("docs", "Doc", "documents");
+        check("api docs", "ApiDoc", "api_docs");
         check("news", "News", "news");
     }
 }

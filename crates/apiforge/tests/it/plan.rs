@@ -69,3 +69,23 @@ fn schema_is_the_committed_one() {
         "https://json-schema.org/draft/2020-12/schema"
     );
 }
+
+/// `/docs` and `/redoc` are the generated API's documentation: "Docs" become a
+/// `documents` collection, and a manifest that insists on `docs` is refused with a hint.
+#[test]
+fn documentation_paths_are_never_collections() {
+    let (code, stdout, stderr) = run(apiforge().args(["plan", "Docs have a title and a body."]));
+    assert_eq!(code, 0, "{stderr}");
+    let manifest: Value = serde_json::from_str(&stdout).expect("manifest JSON");
+    assert_eq!(manifest["entities"][0]["name"], "Doc");
+    assert_eq!(manifest["entities"][0]["plural"], "documents");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("manifest.json");
+    let mut insisting = manifest.clone();
+    insisting["entities"][0]["plural"] = Value::String("docs".into());
+    std::fs::write(&path, insisting.to_string()).expect("written");
+    let (code, _, stderr) = run(apiforge().arg("spec").arg("--manifest").arg(&path));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("plural `docs` is reserved"), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+}
