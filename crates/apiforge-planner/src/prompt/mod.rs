@@ -127,6 +127,11 @@ mod tests {
                 "Album: title:string, release_year:integer",
             ],
         );
+        // An adverb between the subject and its verb ("also") does not hide the verb.
+        check(
+            "Books have a title. Books also have a price. Books additionally have a summary.",
+            &["Book: title:string, price:decimal, summary:text"],
+        );
     }
 
     #[test]

@@ -24,6 +24,12 @@ static SCRIPT_ELEMENT: LazyLock<Regex> =
     LazyLock::new(|| regex(r"(?is)<(script|style)\b[^>]*>.*?</(?:script|style)\s*>"));
 static MARKUP_TAG: LazyLock<Regex> = LazyLock::new(|| regex(r"</?[A-Za-z][^<>]{0,200}>"));
 static SPACES: LazyLock<Regex> = LazyLock::new(|| regex(r"[ \t]+"));
+/// "Books also have a price": the adverb between subject and verb hides the verb.
+static ALSO_VERB: LazyLock<Regex> = LazyLock::new(|| {
+    regex(
+        r"(?i)\b(?:also|additionally|each\s+also)\s+(?P<verb>have|has|need|needs|hold|holds|store|stores|record|records|include|includes|contain|contains|belong|belongs|track|tracks)\b",
+    )
+});
 static BULLET: LazyLock<Regex> = LazyLock::new(|| regex(r"^\s*(?:[-*+•>]+|\d+[.)]|[a-z][.)])\s+"));
 
 /// Unifies punctuation and spacing so later patterns see one spelling: smart quotes become
@@ -53,6 +59,7 @@ pub(super) fn normalize(prompt: &str) -> String {
             .map_or(String::new(), |m| m.as_str().replace('.', ""))
     });
     let text = BETWEEN_AND.replace_all(&text, "between $1 to $2");
+    let text = ALSO_VERB.replace_all(&text, "$verb");
     let lines: Vec<String> = text
         .lines()
         .map(|line| SPACES.replace_all(line.trim(), " ").into_owned())
