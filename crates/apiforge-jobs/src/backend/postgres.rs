@@ -50,6 +50,15 @@ impl Conn for PgConnection {
         kind: &str,
         data: &Value,
     ) -> sqlx::Result<()> {
+        // Event ids come from an identity at insert time, so two transactions writing
+        // events of one job could commit out of id order and a reader resuming after the
+        // higher id would miss the lower one. Holding the job's row lock (already held by
+        // every engine write that updates the job) serialises one job's event writers, so
+        // per job the ids are in commit order.
+        sqlx::query("SELECT 1 FROM jobs WHERE id = $1 FOR UPDATE")
+            .bind(job_id)
+            .fetch_optional(&mut *self)
+            .await?;
         sqlx::query(INSERT_EVENT)
             .bind(job_id)
             .bind(at)
