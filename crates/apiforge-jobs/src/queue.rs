@@ -322,6 +322,35 @@ impl Queue {
         Ok(depth)
     }
 
+    /// Compacts jobs that succeeded or were cancelled before `before` (ms): their progress
+    /// events are deleted and their steps' outputs cleared (a finished job is never resumed,
+    /// and its results live where the handler saved them). The jobs and their steps'
+    /// states stay readable. Returns (events deleted, step outputs cleared).
+    pub async fn compact(&self, before: i64) -> Result<(u64, u64), QueueError> {
+        const FINISHED: &str = "SELECT id FROM jobs WHERE state IN ('succeeded', 'cancelled') \
+             AND finished_at IS NOT NULL AND finished_at < $1";
+        let events = format!("DELETE FROM job_events WHERE job_id IN ({FINISHED})");
+        let outputs = format!(
+            "UPDATE job_steps SET output = NULL WHERE output IS NOT NULL AND job_id IN ({FINISHED})"
+        );
+        let (events, outputs) = (sqlx::AssertSqlSafe(events), sqlx::AssertSqlSafe(outputs));
+        Ok(on_pool!(&self.inner.db, |pool| {
+            let mut tx = pool.begin().await?;
+            let deleted = sqlx::query(events)
+                .bind(before)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            let cleared = sqlx::query(outputs)
+                .bind(before)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            tx.commit().await?;
+            (deleted, cleared)
+        }))
+    }
+
     /// The claimable-now count (queued and due), for autoscaling decisions.
     pub async fn due_count(&self) -> Result<u64, QueueError> {
         const SQL: &str = "SELECT COUNT(*) FROM jobs WHERE state = 'queued' AND run_at <= $1";

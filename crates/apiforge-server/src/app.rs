@@ -229,15 +229,28 @@ fn hostname() -> String {
         .unwrap_or_else(|_| "worker".to_owned())
 }
 
-/// Hourly: keeps the audit trail at its retention (US-07: 30 days) and forgets the rate
-/// buckets of users who went quiet.
+/// Hourly: keeps the audit trail at its retention (US-07: 30 days), compacts finished
+/// jobs older than the job retention (their events and step outputs; versions hold the
+/// results) and forgets the rate buckets of users who went quiet.
 async fn housekeeping(state: AppState, shutdown: CancellationToken) {
+    let ago = |age: Duration| {
+        apiforge_store::now_ms() - i64::try_from(age.as_millis()).unwrap_or(i64::MAX)
+    };
     loop {
         state.user_limits.prune();
-        let cutoff = apiforge_store::now_ms()
-            - i64::try_from(state.config.audit_retention.as_millis()).unwrap_or(i64::MAX);
-        if let Err(error) = state.db.prune_audit(cutoff).await {
+        if let Err(error) = state
+            .db
+            .prune_audit(ago(state.config.audit_retention))
+            .await
+        {
             tracing::warn!(%error, "pruning the audit trail failed");
+        }
+        match state.queue.compact(ago(state.config.job_retention)).await {
+            Ok((0, 0)) => {}
+            Ok((events, outputs)) => {
+                tracing::info!(events, outputs, "compacted finished jobs");
+            }
+            Err(error) => tracing::warn!(%error, "compacting finished jobs failed"),
         }
         tokio::select! {
             () = shutdown.cancelled() => return,

@@ -52,6 +52,8 @@ pub struct ServerConfig {
     pub preview_idle: Duration,
     /// How long sandbox audit events are kept.
     pub audit_retention: Duration,
+    /// How long a finished job keeps its progress events and step outputs.
+    pub job_retention: Duration,
     /// LLM providers (prompt executions; builtin: none).
     pub llm: apiforge_llm::LlmConfig,
 }
@@ -97,6 +99,7 @@ impl ServerConfig {
             logins_per_email: 5,
             preview_idle: Duration::from_secs(15 * 60),
             audit_retention: Duration::from_secs(30 * 86_400),
+            job_retention: Duration::from_secs(30 * 86_400),
             llm: apiforge_llm::LlmConfig::default(),
         }
     }

@@ -19,7 +19,47 @@ both!(
     per_user_limit,
     cancel_queued_and_running,
     invalid_jobs_are_refused,
+    finished_jobs_are_compacted,
 );
+
+/// Old finished jobs lose their events and step outputs; their states stay, and running
+/// or recent jobs are untouched.
+async fn finished_jobs_are_compacted(db: TestDb) {
+    let queue = Queue::new(db.db().clone());
+    let registry = Registry::new().with_fn("once", |ctx| async move {
+        let value: i64 = ctx.step("compute", async { Ok(7) }).await?;
+        Ok(json!({ "value": value }))
+    });
+    let done = queue.enqueue(NewJob::new("once", json!({}))).await.unwrap();
+    let worker = spawn_worker(&queue, fast_config("w1"), registry);
+    let finished = final_job(&queue, &done).await;
+    worker.stop().await;
+    let waiting = queue.enqueue(NewJob::new("once", json!({}))).await.unwrap();
+    assert!(!events(&queue, &done).await.is_empty());
+
+    // Nothing is old enough yet.
+    let before = finished.finished_at.unwrap();
+    assert_eq!(queue.compact(before).await.unwrap(), (0, 0));
+    let (deleted, cleared) = queue.compact(before + 1).await.unwrap();
+    assert!(
+        deleted >= 4,
+        "enqueued, started, step events, succeeded: {deleted}"
+    );
+    assert_eq!(cleared, 1);
+    assert!(events(&queue, &done).await.is_empty());
+    let steps = queue.steps(&done).await.unwrap();
+    assert_eq!(steps[0].output, None);
+    assert_eq!(steps[0].attempts, 1, "the step's record stays");
+    assert_state(
+        &queue.job(&done).await.unwrap().unwrap(),
+        JobState::Succeeded,
+    );
+    assert_eq!(
+        event_kinds(&queue, &waiting).await,
+        ["enqueued"],
+        "a queued job keeps its events"
+    );
+}
 
 async fn enqueue_claim_succeed(db: TestDb) {
     let queue = Queue::new(db.db().clone());
