@@ -288,7 +288,8 @@ fn load_or_create_secret(data_dir: &Path) -> Result<String, ServerError> {
 
 /// The whole HTTP surface with its middleware.
 pub fn router(state: AppState) -> Router {
-    let (api, openapi) = api_router().split_for_parts();
+    let (api, mut openapi) = api_router().split_for_parts();
+    crate::openapi::finish(&mut openapi);
     let governor = state.config.ip_rate.and_then(|rate| {
         GovernorConfigBuilder::default()
             .per_millisecond((1000 / rate.per_second.max(1)).max(1))
