@@ -282,19 +282,16 @@ async fn llm_plan_step(
     text: &str,
     user: Option<&UserId>,
 ) -> Result<Planned, JobError> {
-    let template = crate::seed::template(
-        db,
-        apiforge_planner::llm::PLANNER_PROMPT,
-        apiforge_planner::llm::PLANNER_TEMPLATE,
-    )
-    .await;
-    let (manifest, note) = crate::llm_plan::plan(llm, &template, text)
+    let planned = crate::llm_plan::planned(db, llm, text)
         .await
-        .map_err(|e| JobError::Permanent(e.to_string()))?;
+        .map_err(job_error)?;
+    let Some(note) = &planned.note else {
+        return Ok(planned);
+    };
     tracing::info!(planner = %note.describe(), "planned");
     if let Some(user) = user {
         let input = serde_json::json!({ "prompt": text });
-        let outcome = note.outcome(Some(&manifest.canonical_json()));
+        let outcome = note.outcome(Some(&planned.manifest.to_string()));
         crate::seed::record_execution(
             db,
             user,
@@ -304,8 +301,6 @@ async fn llm_plan_step(
         )
         .await;
     }
-    let mut planned = pipeline::planned(&manifest).map_err(job_error)?;
-    planned.note = Some(note);
     Ok(planned)
 }
 

@@ -73,6 +73,27 @@ impl PlanNote {
     }
 }
 
+/// The `plan` step's output for `description` with the LLM planner: the registry's current
+/// planner template, [`plan`], and how it went in [`Planned::note`](crate::pipeline::Planned).
+pub async fn planned(
+    db: &apiforge_store::Db,
+    chain: &Chain,
+    description: &str,
+) -> Result<crate::pipeline::Planned, crate::pipeline::PipelineError> {
+    let template = crate::seed::template(
+        db,
+        apiforge_planner::llm::PLANNER_PROMPT,
+        apiforge_planner::llm::PLANNER_TEMPLATE,
+    )
+    .await;
+    let (manifest, note) = plan(chain, &template, description)
+        .await
+        .map_err(|e| crate::pipeline::PipelineError::Input(e.to_string()))?;
+    let mut planned = crate::pipeline::planned(&manifest)?;
+    planned.note = Some(note);
+    Ok(planned)
+}
+
 /// The rendered planner prompt for `description`.
 pub fn planner_prompt(template: &str, description: &str) -> Result<String, String> {
     let values = BTreeMap::from([("prompt".to_owned(), Value::String(description.to_owned()))]);

@@ -602,19 +602,14 @@ async fn plan_only(
     let input = read_input(&state, request).await?;
     let planned = match &input.source {
         Source::Prompt { text } if input.planner == "llm" => {
-            let template = crate::seed::template(
-                &state.db,
-                apiforge_planner::llm::PLANNER_PROMPT,
-                apiforge_planner::llm::PLANNER_TEMPLATE,
-            )
-            .await;
-            let (manifest, note) = crate::llm_plan::plan(&state.llm, &template, text)
+            crate::llm_plan::planned(&state.db, &state.llm, text)
                 .await
-                .map_err(|e| Problem::unprocessable(e.to_string()))?;
-            let mut planned =
-                crate::pipeline::planned(&manifest).map_err(|e| Problem::internal(&e))?;
-            planned.note = Some(note);
-            planned
+                .map_err(|e| match e {
+                    crate::pipeline::PipelineError::Input(message) => {
+                        Problem::unprocessable(message)
+                    }
+                    internal => Problem::internal(&internal),
+                })?
         }
         source => {
             crate::pipeline::plan(source).map_err(|e| Problem::unprocessable(e.to_string()))?

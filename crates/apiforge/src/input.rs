@@ -54,10 +54,9 @@ pub fn manifest(args: &InputArgs) -> anyhow::Result<ValidManifest> {
 /// loopback ones only). A bad or refused provider, or none, is the user's to fix (exit 2).
 pub(crate) fn llm_chain(offline: bool) -> anyhow::Result<apiforge_llm::Chain> {
     let mut config = apiforge_llm::LlmConfig::from_env(crate::settings::var)
-        .map_err(|e| BadInput(one_line(&e.to_string())))?;
+        .map_err(|e| BadInput(e.to_string()))?;
     config.offline |= offline;
-    let chain = apiforge_llm::Chain::from_config(&config)
-        .map_err(|e| BadInput(one_line(&e.to_string())))?;
+    let chain = apiforge_llm::Chain::from_config(&config).map_err(|e| BadInput(e.to_string()))?;
     if chain.is_builtin_only() {
         return Err(BadInput(format!(
             "--planner llm needs a provider: set {}=ollama or openai (and {} if it is not on its default port)",
@@ -67,11 +66,6 @@ pub(crate) fn llm_chain(offline: bool) -> anyhow::Result<apiforge_llm::Chain> {
         .into());
     }
     Ok(chain)
-}
-
-/// An error's message with its `hint:` line joined on: CLI errors are one line.
-fn one_line(message: &str) -> String {
-    message.replace("\nhint: ", "; ")
 }
 
 /// The LLM planner (the built-in planner's result when no provider gives a valid manifest);

@@ -2,51 +2,14 @@
 //! (reachable, dead, refused by offline mode), `--json`'s shape and the exit codes (0 with
 //! warnings, 1 when a check fails, 2 for a bad setting).
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::TcpListener;
+use serde_json::Value;
 
-use serde_json::{Value, json};
-
-use crate::fake_llm::{MODEL, dead_url};
+use crate::fake_llm::{FakeLlm, MODEL, dead_url};
 use crate::{apiforge, run};
 
-/// A local OpenAI-compatible server that answers `GET /v1/models` (the probe) with
-/// [`MODEL`] listed; it lives as long as the test process.
+/// A local OpenAI-compatible server whose `/v1/models` (the probe) lists [`MODEL`].
 fn models_server() -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
-    let url = format!("http://{}", listener.local_addr().expect("a local address"));
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let mut reader = BufReader::new(stream);
-            let mut request_line = String::new();
-            let _ = reader.read_line(&mut request_line);
-            loop {
-                let mut line = String::new();
-                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                    break;
-                }
-            }
-            let (status, body) = if request_line.starts_with("GET /v1/models") {
-                (
-                    "200 OK",
-                    json!({ "object": "list", "data": [{ "id": MODEL, "object": "model" }] }),
-                )
-            } else {
-                (
-                    "404 Not Found",
-                    json!({ "error": { "message": "not here" } }),
-                )
-            };
-            let body = body.to_string();
-            let mut stream = reader.into_inner();
-            let _ = write!(
-                stream,
-                "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                body.len()
-            );
-        }
-    });
-    url
+    FakeLlm::start(|_| String::new()).url
 }
 
 /// `apiforge doctor ARGS…` in a fresh data directory with only `env` as LLM settings.

@@ -1,6 +1,7 @@
 //! Local HTTP servers that speak the LLM wire formats (OpenAI-compatible
 //! `/v1/chat/completions` and Ollama's `/api/chat`), answering with what a test's responder
-//! says: the only stand-in for a model in the end-to-end tests (the real one is opt-in).
+//! says, and listing [`MODEL`] at `/v1/models` and `/api/tags` (the probes): the only
+//! stand-in for a model in the end-to-end tests (the real one is opt-in).
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
@@ -73,6 +74,17 @@ fn serve(stream: std::net::TcpStream, calls: &AtomicUsize, respond: &Responder) 
     if reader.read_exact(&mut body).is_err() {
         return;
     }
+    let listing = if request_line.starts_with("GET /v1/models") {
+        Some(json!({ "object": "list", "data": [{ "id": MODEL, "object": "model" }] }))
+    } else if request_line.starts_with("GET /api/tags") {
+        Some(json!({ "models": [{ "name": MODEL }] }))
+    } else {
+        None
+    };
+    if let Some(listing) = listing {
+        respond_json(reader.into_inner(), &listing.to_string());
+        return;
+    }
     calls.fetch_add(1, Ordering::SeqCst);
     let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let messages = body["messages"].as_array().cloned().unwrap_or_default();
@@ -110,11 +122,14 @@ fn serve(stream: std::net::TcpStream, calls: &AtomicUsize, respond: &Responder) 
         })
     }
     .to_string();
-    let mut stream = reader.into_inner();
+    respond_json(reader.into_inner(), &response);
+}
+
+fn respond_json(mut stream: std::net::TcpStream, body: &str) {
     let _ = write!(
         stream,
-        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{response}",
-        response.len()
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
     );
 }
 

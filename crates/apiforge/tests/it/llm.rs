@@ -313,15 +313,14 @@ fn the_server_plans_projects_with_the_llm_planner() {
     );
     assert_eq!(created.status, 202, "{}", created.describe());
     let job = created.json()["job_id"].as_str().expect("job").to_owned();
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let done = loop {
-        let current = server.get(&format!("/api/jobs/{job}"), Some(&ada)).json();
-        if matches!(current["state"].as_str(), Some("succeeded" | "dead")) {
-            break current;
-        }
-        assert!(Instant::now() < deadline, "{current:#}");
-        std::thread::sleep(Duration::from_millis(100));
-    };
+    let done = crate::server::wait_for(
+        &server,
+        &ada,
+        &job,
+        Duration::from_secs(120),
+        "the job finishing",
+        |current| matches!(current["state"].as_str(), Some("succeeded" | "dead")),
+    );
     assert_eq!(done["state"], "succeeded", "{done:#}");
     assert_eq!(done["result"]["planner"]["planner"], "llm", "{done:#}");
     assert_eq!(done["result"]["planner"]["model"], "fake-model", "{done:#}");

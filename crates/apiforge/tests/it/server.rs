@@ -300,6 +300,31 @@ impl Server {
     }
 }
 
+/// Polls `GET /api/jobs/{job_id}` until `done` holds or `limit` passes.
+pub(crate) fn wait_for(
+    server: &Server,
+    jwt: &str,
+    job_id: &str,
+    limit: Duration,
+    what: &str,
+    done: impl Fn(&Value) -> bool,
+) -> Value {
+    let deadline = Instant::now() + limit;
+    loop {
+        let response = server.get(&format!("/api/jobs/{job_id}"), Some(jwt));
+        assert_ok("job", &response);
+        let job = response.json();
+        if done(&job) {
+            return job;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{what} did not happen within {limit:?}: {job:#}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 /// Asserts an RFC 9457 problem with one of `statuses`.
 #[track_caller]
 pub(crate) fn assert_problem(what: &str, response: &Response, statuses: &[u16]) -> Value {
@@ -1199,15 +1224,14 @@ fn dead_lettered_jobs_are_listed_and_retried() {
     let project = created["project"]["id"].as_str().expect("id").to_owned();
     // A retry gives the job a fresh budget of attempts; its steps count every run.
     let wait_dead = |plan_runs: u64| {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            let current = server.get(&format!("/api/jobs/{job}"), Some(&ada)).json();
-            if current["state"] == "dead" && current["steps"][0]["attempts"] == plan_runs {
-                return current;
-            }
-            assert!(Instant::now() < deadline, "not dead: {current:#}");
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        wait_for(
+            &server,
+            &ada,
+            &job,
+            Duration::from_secs(60),
+            "dead-lettering",
+            |current| current["state"] == "dead" && current["steps"][0]["attempts"] == plan_runs,
+        )
     };
     let dead = wait_dead(1);
     assert!(
@@ -1293,18 +1317,7 @@ fn the_preview_of_an_api_with_auth_accepts_its_minted_token() {
     let created = created.json();
     let id = created["project"]["id"].as_str().expect("id").to_owned();
     let job = created["job_id"].as_str().expect("job").to_owned();
-    let events = request(
-        &server.addr,
-        "GET",
-        &format!("/api/jobs/{job}/events"),
-        &[("Authorization", &format!("Bearer {ada}"))],
-        b"",
-        Duration::from_secs(300),
-    );
-    let kinds: Vec<String> = sse_events(&events.text())
-        .into_iter()
-        .map(|(kind, _)| kind)
-        .collect();
+    let kinds = follow_job(&server, &ada, &job);
     assert_eq!(
         kinds.last().map(String::as_str),
         Some("succeeded"),

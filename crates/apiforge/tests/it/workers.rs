@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::server::{PgDatabase, Server, assert_ok};
+use crate::server::{PgDatabase, Server, assert_ok, wait_for};
 use crate::{LIBRARY, shared_data_dir};
 
 /// A short lease, so a crashed worker's job is taken over within seconds.
@@ -70,39 +70,10 @@ fn create_project(server: &Server, jwt: &str, prompt: &str) -> (String, String) 
     )
 }
 
-fn job(server: &Server, jwt: &str, job_id: &str) -> Value {
-    let response = server.get(&format!("/api/jobs/{job_id}"), Some(jwt));
-    assert_ok("job", &response);
-    response.json()
-}
-
 fn step<'a>(job: &'a Value, name: &str) -> Option<&'a Value> {
     job["steps"]
         .as_array()
         .and_then(|steps| steps.iter().find(|s| s["name"] == name))
-}
-
-/// Polls the job until `done` holds or `limit` passes.
-fn wait_for(
-    server: &Server,
-    jwt: &str,
-    job_id: &str,
-    limit: Duration,
-    what: &str,
-    done: impl Fn(&Value) -> bool,
-) -> Value {
-    let deadline = Instant::now() + limit;
-    loop {
-        let job = job(server, jwt, job_id);
-        if done(&job) {
-            return job;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{what} did not happen within {limit:?}: {job:#}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 #[test]
